@@ -1,0 +1,1 @@
+"""Root conftest: keeps pytest's rootdir at the project so imports resolve."""

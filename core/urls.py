@@ -1,0 +1,18 @@
+"""Top-level routes: the two API surfaces, their docs, admin and health."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path
+
+from core import health
+
+urlpatterns = [
+    path("healthz/", health.healthz, name="healthz"),
+    path("readyz/", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

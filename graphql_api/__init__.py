@@ -1,0 +1,1 @@
+"""GraphQL surface: a thin graphene layer over the ``users`` services."""

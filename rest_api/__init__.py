@@ -1,0 +1,1 @@
+"""REST compatibility surface: thin DRF views over the ``users`` services."""

@@ -1,0 +1,1 @@
+"""Celery tasks: take ids, load, call a service or send an email."""

@@ -1,0 +1,1 @@
+"""The accounts domain: models, services (writes), selectors (reads), tokens."""

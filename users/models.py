@@ -1,0 +1,147 @@
+"""Account and session models."""
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import CharField
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+# ``email__lower=`` compiles to LOWER("email") = ..., which the functional unique
+# index serves (``iexact`` would compile to UPPER() and scan).
+CharField.register_lookup(Lower)
+
+
+def normalize_email(email: str) -> str:
+    """Trim the address and lowercase its domain (the local part may be case-sensitive).
+
+    Uniqueness is case-insensitive anyway, through a database constraint on
+    ``Lower(email)``; keeping the local part as typed is what the user expects to see.
+    """
+    email = (email or "").strip()
+    local, sep, domain = email.rpartition("@")
+    if not sep:
+        return email
+    return f"{local}@{domain.lower()}"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> "User":
+        """Look up by email, ignoring case, as logins do."""
+        return self.get(email__lower=normalize_email(username).lower())
+
+    def by_email(self, email: str) -> "models.QuerySet[User]":
+        """Filter on the email, case-insensitively, through the unique index."""
+        return self.filter(email__lower=normalize_email(email).lower())
+
+    def _create(self, email: str, password: str | None, **fields) -> "User":
+        if not email:
+            raise ValueError("Users need an email address")
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password", "email"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        """Create an active, unprivileged user (no password: unusable password)."""
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str, **fields) -> "User":
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("email_verified", True)
+        if not (fields["is_staff"] and fields["is_superuser"]):
+            raise ValueError("A superuser must have is_staff and is_superuser")
+        return self._create(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account: the email is the login, unique whatever its case."""
+
+    # unique=True satisfies auth's USERNAME_FIELD check; the case-insensitive
+    # constraint below is the one that matters.
+    email = models.EmailField("email address", max_length=254, unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    bio = models.TextField(max_length=2000, blank=True)
+    location = models.CharField(max_length=120, blank=True)
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    email_verified = models.BooleanField(default=False)
+    # A requested new address; becomes ``email`` once verified through a link.
+    pending_email = models.EmailField(max_length=254, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # Bumped whenever every outstanding token must die at once (password change
+    # or reset, deactivation). Carried in each token and compared on load.
+    token_version = models.PositiveIntegerField(default=0)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="users_user_email_ci_unique",
+                violation_error_message="A user with this email already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return self.name or self.email
+
+
+class Session(models.Model):
+    """One login: the chain of refresh tokens that descends from it.
+
+    Only the newest refresh token (``refresh_jti``) is valid; presenting an older
+    one of the chain means it was stolen, and the whole session is revoked.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    refresh_jti = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_used_at"]
+        indexes = [
+            models.Index(
+                fields=["user", "-last_used_at"],
+                name="users_session_active_idx",
+                condition=models.Q(revoked_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"session {self.id} of user {self.user_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
