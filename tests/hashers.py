@@ -9,3 +9,17 @@ class FastArgon2PasswordHasher(Argon2PasswordHasher):
     time_cost = 1
     memory_cost = 1024
     parallelism = 1
+
+
+class CountingArgon2PasswordHasher(FastArgon2PasswordHasher):
+    """Counts hashes computed, to prove unknown accounts cost the same work."""
+
+    calls = 0
+
+    def encode(self, password, salt):
+        type(self).calls += 1
+        return super().encode(password, salt)
+
+    def verify(self, password, encoded):
+        type(self).calls += 1
+        return super().verify(password, encoded)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.security.SecurityHeadersMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -198,6 +199,18 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Rate limits (users/ratelimits.py) -------------------------------------------
+# Per operation, buckets written "<rate> <key>" (key: ip, email or user), e.g.
+# RATE_LIMITS='{"login": ["5/m ip", "10/m email"]}'. Unlisted operations keep the
+# defaults in users/ratelimits.py; an empty list turns an operation's limits off.
+RATE_LIMITS = env.json("RATE_LIMITS", default={})
+# Operations refused (503 SERVICE_UNAVAILABLE) while Redis is unreachable; every
+# other operation is allowed through when the limiter's store is down.
+RATE_LIMIT_FAIL_CLOSED = {"login", "register", "password_reset_request"}
+# https://django-ratelimit.readthedocs.io/en/stable/settings.html
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_USE_CACHE = "default"
 
 # --- Static and media -----------------------------------------------------------
 STATIC_URL = "/static/"

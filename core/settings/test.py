@@ -12,7 +12,7 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 from core.settings.base import *
 
 SECRET_KEY = "test-secret-key-" + "t" * 48
-SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY
+SIMPLE_JWT["SIGNING_KEY"] = env("JWT_SIGNING_KEY", default=SECRET_KEY)
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1", "[::1]"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,231 @@
+"""The one rate-limit policy of the accounts domain.
+
+Services call :func:`enforce` before doing any work, never the surfaces, so a
+GraphQL mutation, a REST view, every alias in one GraphQL document and every entry
+of a batch all draw on the same budget.
+
+Policy format
+-------------
+``settings.RATE_LIMITS`` maps an operation name to a list of buckets, each written
+``"<rate> <key>"``. The rate uses django-ratelimit's syntax (``"5/m"``, ``"100/h"``,
+``"10/5m"``: count / optional multiplier + ``s``, ``m``, ``h`` or ``d``); the key
+says what the bucket counts per:
+
+``ip``
+    the caller's address from ``RequestMeta`` (IPv6 grouped by /64, like
+    django-ratelimit's ``RATELIMIT_IPV6_MASK``, since one host owns a whole /64);
+``email``
+    the ``subject`` argument, stripped and lowercased, so case games do not open
+    a fresh bucket;
+``user``
+    the ``subject`` argument as given (a user id).
+
+Operations named in the setting replace that operation's default buckets; the
+others keep :data:`DEFAULT_RATE_LIMITS`. An empty list turns an operation's
+limits off. Example::
+
+    RATE_LIMITS = {"login": ["5/m ip", "10/m email"], "refresh": []}
+
+Every call counts one attempt in every bucket that applies, whether the attempt
+then succeeds or fails: a correct password does not reset the per-IP counter, or
+one known account would let an attacker keep guessing others from the same
+address. A bucket whose key is unknown (no ``subject``, no IP) is skipped.
+
+Windows are django-ratelimit's fixed windows (with a per-key offset so that not
+every bucket resets at the same second); ``retry_after`` is the number of seconds
+until the latest-resetting exceeded bucket rolls over, so retrying then succeeds.
+
+Counters live in the Django cache named by ``RATELIMIT_USE_CACHE`` (``default``:
+Redis). The key material (addresses, emails, ids) is HMAC'd with the secret key
+before django-ratelimit hashes it again, so the store never holds an email and
+a dictionary of known addresses cannot be matched against its keys.
+
+When the store is unreachable
+-----------------------------
+Operations in ``settings.RATE_LIMIT_FAIL_CLOSED`` (default: ``login``,
+``register``, ``password_reset_request``) answer ``SERVICE_UNAVAILABLE``: they are
+what credential stuffing, account farming and mail bombing go through, and an
+outage of the limiter must not become an open window for them. Every other
+operation fails open (with one warning per call) because it is already
+authenticated or cheap, and refusing token refreshes or profile edits would turn a
+Redis outage into an outage of the whole API. The cache's socket timeouts (1 s)
+bound how long a call can wait for a dead server.
+
+``RATELIMIT_ENABLE = False`` (django-ratelimit's own switch) turns all limits off.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import salted_hmac
+from django_ratelimit.core import _split_rate, get_usage
+
+from users.errors import ErrorCode, ServiceError
+from users.meta import RequestMeta
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RATE_LIMITS: dict[str, list[str]] = {
+    "login": ["20/m ip", "200/h ip", "10/m email", "50/h email"],
+    "register": ["10/h ip"],
+    "refresh": ["60/m ip"],
+    "password_change": ["10/h user"],
+    "password_reset_request": ["10/h ip", "5/h email"],
+    "verification_resend": ["5/h user"],
+    "avatar_upload": ["20/h user"],
+    "email_change": ["10/h user"],
+    "delete_account": ["10/h user"],
+    # The ceiling every authenticated request counts against (surfaces call it
+    # from their authentication path, with the user id as subject).
+    "general": ["600/m user", "1200/m ip"],
+}
+
+DEFAULT_FAIL_CLOSED: frozenset[str] = frozenset(
+    {"login", "register", "password_reset_request"}
+)
+
+KEY_KINDS = frozenset({"ip", "email", "user"})
+#: Stands in for a missing address so that callers without one still share a
+#: budget instead of escaping the IP buckets altogether.
+UNKNOWN_IP = "unknown"
+_HMAC_SALT = "users.ratelimits"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One ``rate`` counted per ``kind`` of key within one operation."""
+
+    rate: str
+    kind: str
+    limit: int
+    period: int
+
+
+def parse_bucket(spec: str) -> Bucket:
+    """Read ``"<rate> <key>"``; a typo must fail loudly, not disable a limit."""
+    try:
+        rate, kind = spec.split()
+        limit, period = _split_rate(rate)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"RATE_LIMITS bucket {spec!r} is not '<rate> <key>', e.g. '10/m ip'"
+        ) from exc
+    if kind not in KEY_KINDS:
+        raise ImproperlyConfigured(
+            f"RATE_LIMITS bucket {spec!r}: key must be one of {sorted(KEY_KINDS)}"
+        )
+    if period <= 0:
+        raise ImproperlyConfigured(f"RATE_LIMITS bucket {spec!r}: empty period")
+    return Bucket(rate=rate, kind=kind, limit=limit, period=period)
+
+
+def buckets_for(operation: str) -> list[Bucket]:
+    """Return the operation's buckets; an unknown name is a programming error."""
+    table = {**DEFAULT_RATE_LIMITS, **getattr(settings, "RATE_LIMITS", {})}
+    if operation not in table:
+        raise ImproperlyConfigured(f"No rate-limit policy for operation {operation!r}")
+    # Identical specs would share a cache key and count each attempt twice.
+    return [parse_bucket(spec) for spec in dict.fromkeys(table[operation])]
+
+
+def enforce(operation: str, *, meta: RequestMeta, subject: str | None = None) -> None:
+    """Count one attempt at ``operation`` and refuse it if any bucket is over.
+
+    Raises ``ServiceError(RATE_LIMITED, retry_after=...)`` when over a limit, and
+    ``ServiceError(SERVICE_UNAVAILABLE)`` when the counter store is down and the
+    operation fails closed.
+    """
+    buckets = buckets_for(operation)
+    retry_after = 0
+    for bucket in buckets:
+        value = _key_value(bucket.kind, meta=meta, subject=subject)
+        if value is None:
+            continue
+        try:
+            usage = _count(operation, bucket, value)
+        except ImproperlyConfigured:
+            raise
+        except Exception as exc:
+            _store_failed(operation, exc)
+            return
+        if usage is None:
+            # RATELIMIT_ENABLE is off (or django-ratelimit's own fail-open).
+            continue
+        if usage["time_left"] < 0:
+            # django-ratelimit's answer when the counter could not be read back.
+            _store_failed(operation, None)
+            return
+        if usage["should_limit"]:
+            # time_left counts to the window's last whole second, which still
+            # belongs to it; the next window opens one second later.
+            retry_after = max(retry_after, usage["time_left"] + 1)
+    if retry_after:
+        raise ServiceError(
+            ErrorCode.RATE_LIMITED,
+            rate_limited_message(retry_after),
+            retry_after=retry_after,
+        )
+
+
+def rate_limited_message(seconds: int) -> str:
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Too many attempts. Try again in {seconds} {unit}."
+
+
+def _count(operation: str, bucket: Bucket, value: str) -> dict[str, Any] | None:
+    # The key is a callable so that django-ratelimit needs no request object.
+    return get_usage(
+        None,
+        group=f"accounts:{operation}",
+        key=lambda _group, _request: value,
+        rate=bucket.rate,
+        increment=True,
+    )
+
+
+def _key_value(kind: str, *, meta: RequestMeta, subject: str | None) -> str | None:
+    if kind == "ip":
+        raw = _ip_key(meta.ip_address)
+    elif subject is None or str(subject).strip() == "":
+        return None
+    elif kind == "email":
+        raw = str(subject).strip().lower()
+    else:
+        raw = str(subject)
+    return salted_hmac(_HMAC_SALT, f"{kind}:{raw}", algorithm="sha256").hexdigest()
+
+
+def _ip_key(address: str | None) -> str:
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return UNKNOWN_IP
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.version == 6:
+        mask = getattr(settings, "RATELIMIT_IPV6_MASK", 64)
+    else:
+        mask = getattr(settings, "RATELIMIT_IPV4_MASK", 32)
+    return str(ipaddress.ip_network(f"{ip}/{mask}", strict=False).network_address)
+
+
+def _store_failed(operation: str, exc: BaseException | None) -> None:
+    fail_closed = getattr(settings, "RATE_LIMIT_FAIL_CLOSED", DEFAULT_FAIL_CLOSED)
+    reason = type(exc).__name__ if exc is not None else "unreadable counter"
+    if operation in fail_closed:
+        logger.error(
+            "Rate-limit store unavailable (%s); refusing %s", reason, operation
+        )
+        raise ServiceError(
+            ErrorCode.SERVICE_UNAVAILABLE,
+            "This is temporarily unavailable. Please try again in a moment.",
+        ) from exc
+    logger.warning(
+        "Rate-limit store unavailable (%s); allowing %s unchecked", reason, operation
+    )

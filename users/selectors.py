@@ -1,0 +1,50 @@
+"""Reads: what a caller may see, as querysets the surfaces can paginate."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from users.errors import ErrorCode, ServiceError
+from users.models import Session, User
+
+MAX_SEARCH_LENGTH = 100
+
+
+def active_sessions(*, user: User) -> QuerySet[Session]:
+    """Return the user's live sessions, most recently used first."""
+    return Session.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-last_used_at", "-created_at")
+
+
+def require_staff(actor: User | None) -> None:
+    if actor is None or not actor.is_authenticated:
+        raise ServiceError(ErrorCode.UNAUTHENTICATED, "Log in first.")
+    if not (actor.is_active and actor.is_staff):
+        raise ServiceError(ErrorCode.FORBIDDEN, "Staff only.")
+
+
+def search_users(
+    *, actor: User, search: str | None = None, is_active: bool | None = None
+) -> QuerySet[User]:
+    """Staff only: users matching ``search`` in email or name, oldest first."""
+    require_staff(actor)
+    users = User.objects.all().order_by("id")
+    if search:
+        term = search.strip()[:MAX_SEARCH_LENGTH]
+        users = users.filter(Q(email__icontains=term) | Q(name__icontains=term))
+    if is_active is not None:
+        users = users.filter(is_active=is_active)
+    return users
+
+
+def user_visible_to(*, actor: User, user_id: int) -> User:
+    """Return a user the actor may see: themselves, or anyone for staff."""
+    if actor.pk == user_id:
+        return actor
+    if actor.is_staff and actor.is_active:
+        user = User.objects.filter(pk=user_id).first()
+        if user is not None:
+            return user
+    raise ServiceError(ErrorCode.NOT_FOUND, "No such user.", field="id")

@@ -1,0 +1,54 @@
+"""The write operations of the domain, the only entry points the surfaces call.
+
+Each function takes keyword arguments (the acting user, plain values, a
+``RequestMeta``), returns model objects, and raises ``ServiceError`` with a code
+from the shared vocabulary. No request objects, serializers or GraphQL ``info``.
+"""
+
+from users.services.accounts import (
+    deactivate_user,
+    delete_account,
+    register,
+    update_profile,
+)
+from users.services.avatar import delete_avatar, set_avatar
+from users.services.passwords import (
+    change_password,
+    request_password_reset,
+    reset_password,
+)
+from users.services.sessions import (
+    authenticate,
+    login,
+    logout,
+    open_session,
+    refresh,
+    revoke_all_sessions,
+    revoke_other_sessions,
+    revoke_session,
+    verify_token,
+)
+from users.services.verification import resend_verification_email, verify_email
+
+__all__ = [
+    "authenticate",
+    "change_password",
+    "deactivate_user",
+    "delete_account",
+    "delete_avatar",
+    "login",
+    "logout",
+    "open_session",
+    "refresh",
+    "register",
+    "request_password_reset",
+    "resend_verification_email",
+    "reset_password",
+    "revoke_all_sessions",
+    "revoke_other_sessions",
+    "revoke_session",
+    "set_avatar",
+    "update_profile",
+    "verify_email",
+    "verify_token",
+]

@@ -1,0 +1,117 @@
+"""Register, update the profile, change the email, delete or deactivate accounts."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from users import emails, ratelimits
+from users.errors import ErrorCode, ServiceError
+from users.meta import RequestMeta
+from users.models import User
+from users.passwords import check_password, validate_new_password
+from users.services.sessions import revoke_all_sessions
+from users.validation import clean_email, clean_profile_fields
+
+_EMAIL_TAKEN = "An account with this email address already exists."
+
+
+def _email_in_use(email: str, *, exclude: User | None = None) -> bool:
+    users = User.objects.by_email(email)
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return users.exists()
+
+
+def register(*, email: str, password: str, name: str = "", meta: RequestMeta) -> User:
+    """Create an account and send the verification email.
+
+    Saying ``EMAIL_TAKEN`` tells a caller that an address has an account; that is
+    the price of a usable sign-up form, and registration is rate limited per IP so
+    it cannot be used to enumerate at scale.
+    """
+    ratelimits.enforce("register", meta=meta)
+    email = clean_email(email)
+    profile = clean_profile_fields({"name": name})
+    candidate = User(email=email, **profile)
+    password = validate_new_password(password, user=candidate, field="password")
+    if _email_in_use(email):
+        raise ServiceError(ErrorCode.EMAIL_TAKEN, _EMAIL_TAKEN, field="email")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email, password, **profile)
+            emails.send_verification_email(user, user.email)
+    except IntegrityError as exc:
+        # Lost a race with a concurrent registration: the unique index decided.
+        raise ServiceError(ErrorCode.EMAIL_TAKEN, _EMAIL_TAKEN, field="email") from exc
+    return user
+
+
+def update_profile(
+    *,
+    user: User,
+    meta: RequestMeta,
+    name: str | None = None,
+    bio: str | None = None,
+    location: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Update the given fields (None = leave as is).
+
+    A new email is not applied: it waits in ``pending_email`` until the link sent
+    there is followed, and the current address is told about the request.
+    """
+    given = {"name": name, "bio": bio, "location": location}
+    profile = clean_profile_fields({k: v for k, v in given.items() if v is not None})
+    new_email = None
+    if email is not None:
+        new_email = clean_email(email)
+        if new_email.lower() == user.email.lower():
+            new_email = None
+        elif _email_in_use(new_email, exclude=user):
+            raise ServiceError(ErrorCode.EMAIL_TAKEN, _EMAIL_TAKEN, field="email")
+        else:
+            ratelimits.enforce("email_change", meta=meta, subject=str(user.pk))
+    with transaction.atomic():
+        for field, value in profile.items():
+            setattr(user, field, value)
+        fields = list(profile)
+        if new_email is not None:
+            user.pending_email = new_email
+            fields.append("pending_email")
+            emails.send_verification_email(user, new_email)
+            emails.send_email_change_notice(user, user.email, new_email)
+        if fields:
+            user.save(update_fields=fields)
+    return user
+
+
+def delete_account(*, user: User, password: str, meta: RequestMeta) -> None:
+    """Delete the account after re-checking the password; sessions go with it."""
+    ratelimits.enforce("delete_account", meta=meta, subject=str(user.pk))
+    if not check_password(user, password):
+        raise ServiceError(
+            ErrorCode.PASSWORD_INCORRECT, "The password is wrong.", field="password"
+        )
+    email, name = user.email, user.name
+    avatar_name = user.avatar.name if user.avatar else ""
+    with transaction.atomic():
+        revoke_all_sessions(user=user)
+        user.delete()
+        emails.send_account_deleted_notice(email, name)
+        if avatar_name:
+            storage = User._meta.get_field("avatar").storage
+            transaction.on_commit(lambda: storage.delete(avatar_name), robust=True)
+
+
+def deactivate_user(*, actor: User, user_id: int) -> User:
+    """Staff only: block the account and kill all of its tokens at once."""
+    if not (actor.is_active and actor.is_staff):
+        raise ServiceError(ErrorCode.FORBIDDEN, "Staff only.")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, "No such user.", field="id")
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        revoke_all_sessions(user=user)
+    return user

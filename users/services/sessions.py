@@ -1,0 +1,164 @@
+"""Log in, refresh, verify, log out, and manage sessions."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from users import ratelimits
+from users.errors import ErrorCode, ServiceError
+from users.meta import RequestMeta
+from users.models import Session, User, normalize_email
+from users.passwords import check_password
+from users.tokens import (
+    SESSION_CLAIM,
+    Authenticated,
+    TokenPair,
+    authenticate_access_token,
+    decode_refresh_token,
+    issue_pair,
+    session_is_usable,
+)
+
+
+def open_session(*, user: User, meta: RequestMeta) -> TokenPair:
+    """Start a new session for ``user`` and return its first token pair."""
+    now = timezone.now()
+    session = Session(
+        user=user,
+        created_at=now,
+        last_used_at=now,
+        ip_address=meta.ip_address,
+        user_agent=meta.user_agent,
+    )
+    pair = issue_pair(user, session)
+    session.save()
+    return pair
+
+
+def login(*, email: str, password: str, meta: RequestMeta) -> TokenPair:
+    """Exchange credentials for a token pair and a new session.
+
+    Unknown email and wrong password answer the same code after the same work
+    (one password hash), so neither the answer nor its timing enumerates accounts.
+    """
+    email = normalize_email(email if isinstance(email, str) else "")
+    ratelimits.enforce("login", meta=meta, subject=email.lower())
+    user = User.objects.by_email(email).first() if email else None
+    if not check_password(user, password):
+        raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
+    if not user.is_active:
+        raise ServiceError(ErrorCode.ACCOUNT_INACTIVE, "This account is deactivated.")
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    return open_session(user=user, meta=meta)
+
+
+def refresh(*, refresh_token: str, meta: RequestMeta) -> TokenPair:
+    """Rotate: trade the session's current refresh token for a new pair.
+
+    Presenting a refresh token that was already rotated away means two parties
+    hold the chain (one of them stole it): the whole session is revoked and the
+    answer is ``TOKEN_REUSED``. Concurrent refreshes serialise on the session row,
+    so at most one of them succeeds.
+    """
+    ratelimits.enforce("refresh", meta=meta)
+    claims = decode_refresh_token(refresh_token)
+    reused = False
+    with transaction.atomic():
+        session = (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=_uuid_or_none(claims[SESSION_CLAIM]))
+            .first()
+        )
+        if not session_is_usable(session, claims):
+            raise ServiceError(ErrorCode.TOKEN_INVALID, field="refresh_token")
+        if session.refresh_jti != claims["jti"]:
+            session.revoked_at = timezone.now()
+            session.save(update_fields=["revoked_at"])
+            reused = True
+        else:
+            pair = issue_pair(session.user, session)
+            session.last_used_at = timezone.now()
+            session.ip_address = meta.ip_address or session.ip_address
+            session.user_agent = meta.user_agent or session.user_agent
+            session.save(
+                update_fields=[
+                    "refresh_jti",
+                    "expires_at",
+                    "last_used_at",
+                    "ip_address",
+                    "user_agent",
+                ]
+            )
+    if reused:
+        # Raised after the revocation has committed.
+        raise ServiceError(
+            ErrorCode.TOKEN_REUSED,
+            "This refresh token was already used; the session has been revoked.",
+            field="refresh_token",
+        )
+    return pair
+
+
+def verify_token(*, token: str) -> Authenticated:
+    """Check an access token exactly as an authenticated request would."""
+    return authenticate_access_token(token)
+
+
+def authenticate(*, token: str) -> Authenticated:
+    """Resolve a bearer token for a surface's authentication hook."""
+    return authenticate_access_token(token)
+
+
+def logout(*, refresh_token: str) -> None:
+    """Revoke the session a refresh token belongs to (any token of its chain)."""
+    claims = decode_refresh_token(refresh_token)
+    updated = Session.objects.filter(
+        pk=_uuid_or_none(claims[SESSION_CLAIM]),
+        user_id=claims["user_id"],
+        revoked_at__isnull=True,
+    ).update(revoked_at=timezone.now())
+    if not updated:
+        raise ServiceError(ErrorCode.TOKEN_INVALID, field="refresh_token")
+
+
+def revoke_session(*, user: User, session_id: object) -> None:
+    """Revoke one of the user's own active sessions."""
+    updated = Session.objects.filter(
+        pk=_uuid_or_none(session_id), user=user, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if not updated:
+        raise ServiceError(ErrorCode.NOT_FOUND, "No such active session.", field="id")
+
+
+def revoke_other_sessions(*, user: User, current_session: Session | None) -> int:
+    """Revoke every active session of the user but the caller's; return how many."""
+    sessions = Session.objects.filter(user=user, revoked_at__isnull=True)
+    if current_session is not None:
+        sessions = sessions.exclude(pk=current_session.pk)
+    return sessions.update(revoked_at=timezone.now())
+
+
+def revoke_all_sessions(*, user: User) -> int:
+    """Revoke every session and invalidate every outstanding token of the user.
+
+    Bumping ``token_version`` kills access tokens even of sessions that were
+    already expired or are created concurrently from an older token.
+    """
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])
+    return Session.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        return None

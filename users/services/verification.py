@@ -1,0 +1,61 @@
+"""Verify an email address (the account's, or a pending new one)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from users import emails, ratelimits
+from users.email_tokens import read_verification_token
+from users.errors import ErrorCode, ServiceError
+from users.meta import RequestMeta
+from users.models import User
+
+
+def verify_email(*, token: str) -> User:
+    """Mark the address in the token verified; apply it if it was a pending change.
+
+    A token for an address the account no longer has or wants (superseded change,
+    reverted email) is invalid.
+    """
+    user_id, email = read_verification_token(token)
+    try:
+        with transaction.atomic():
+            user = (
+                User.objects.select_for_update()
+                .filter(pk=user_id, is_active=True)
+                .first()
+            )
+            if user is None:
+                raise ServiceError(ErrorCode.TOKEN_INVALID, field="token")
+            if email.lower() == user.email.lower():
+                if not user.email_verified:
+                    user.email_verified = True
+                    user.save(update_fields=["email_verified"])
+                return user
+            if user.pending_email and email.lower() == user.pending_email.lower():
+                user.email = user.pending_email
+                user.pending_email = ""
+                user.email_verified = True
+                user.save(update_fields=["email", "pending_email", "email_verified"])
+                return user
+    except IntegrityError as exc:
+        # Someone registered the pending address meanwhile.
+        raise ServiceError(
+            ErrorCode.EMAIL_TAKEN,
+            "Another account now uses this email address.",
+            field="email",
+        ) from exc
+    raise ServiceError(ErrorCode.TOKEN_INVALID, field="token")
+
+
+def resend_verification_email(*, user: User, meta: RequestMeta) -> bool:
+    """Send the verification link again; return False when nothing awaits it."""
+    ratelimits.enforce("verification_resend", meta=meta, subject=str(user.pk))
+    if user.pending_email:
+        target = user.pending_email
+    elif not user.email_verified:
+        target = user.email
+    else:
+        return False
+    emails.send_verification_email(user, target)
+    return True

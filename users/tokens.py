@@ -1,0 +1,164 @@
+"""The one token engine behind both surfaces.
+
+Tokens are simplejwt JWTs. Every token carries ``user_id``, ``sid`` (the session it
+belongs to) and ``ver`` (the user's ``token_version`` when it was issued). A token
+is valid only while its session is unrevoked and unexpired, its user active and
+its ``ver`` current; all of that is checked with a single query that loads the
+session joined to its user. GraphQL (django-graphql-jwt's handlers) and REST
+(simplejwt's authentication class) both call :func:`authenticate_access_token`,
+so there is exactly one place that decides validity.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import AccessToken as _SimpleAccessToken
+from rest_framework_simplejwt.tokens import Token
+
+from users.errors import ErrorCode, ServiceError
+from users.models import Session, User
+
+#: A JWT is a few hundred bytes; anything far larger is garbage, not a token.
+MAX_TOKEN_LENGTH = 4096
+SESSION_CLAIM = "sid"
+VERSION_CLAIM = "ver"
+
+
+class AccessToken(_SimpleAccessToken):
+    """Short-lived bearer token accepted by both surfaces."""
+
+
+class RefreshToken(Token):
+    """Long-lived token that only buys a new pair, once (rotation)."""
+
+    token_type = "refresh"  # noqa: S105 - a claim value, not a secret
+    lifetime = api_settings.REFRESH_TOKEN_LIFETIME
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """A freshly issued access + refresh pair and the session it belongs to."""
+
+    access: str
+    refresh: str
+    access_payload: dict[str, Any]
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+    session: Session
+
+    @property
+    def refresh_expires_in(self) -> int:
+        """Seconds until the refresh token expires (django-graphql-jwt's field)."""
+        return max(0, int((self.refresh_expires_at - timezone.now()).total_seconds()))
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """The caller behind a valid access token."""
+
+    user: User
+    session: Session
+    claims: dict[str, Any]
+
+
+def _stamp(token: Token, user: User, session: Session) -> None:
+    token[api_settings.USER_ID_CLAIM] = user.pk
+    token[SESSION_CLAIM] = str(session.pk)
+    token[VERSION_CLAIM] = user.token_version
+
+
+def _expiry(token: Token) -> datetime:
+    return datetime.fromtimestamp(token["exp"], tz=UTC)
+
+
+def issue_pair(user: User, session: Session) -> TokenPair:
+    """Mint a pair for ``session`` and make its refresh token the only valid one.
+
+    The caller saves the session (``refresh_jti`` and ``expires_at`` change).
+    """
+    refresh = RefreshToken()
+    access = AccessToken()
+    _stamp(refresh, user, session)
+    _stamp(access, user, session)
+    session.refresh_jti = refresh[api_settings.JTI_CLAIM]
+    session.expires_at = _expiry(refresh)
+    return TokenPair(
+        access=str(access),
+        refresh=str(refresh),
+        access_payload=dict(access.payload),
+        access_expires_at=_expiry(access),
+        refresh_expires_at=session.expires_at,
+        session=session,
+    )
+
+
+def _decode(token_class: type[Token], raw: object) -> dict[str, Any]:
+    if not isinstance(raw, str) or not raw or len(raw) > MAX_TOKEN_LENGTH:
+        raise ServiceError(
+            ErrorCode.TOKEN_INVALID, "The token is malformed.", field="token"
+        )
+    try:
+        payload = dict(token_class(raw).payload)
+    except ExpiredTokenError as exc:
+        raise ServiceError(ErrorCode.TOKEN_EXPIRED, field="token") from exc
+    except TokenError as exc:
+        raise ServiceError(ErrorCode.TOKEN_INVALID, field="token") from exc
+    claims = (api_settings.USER_ID_CLAIM, SESSION_CLAIM, VERSION_CLAIM)
+    if not all(isinstance(payload.get(c), int | str) for c in claims):
+        raise ServiceError(ErrorCode.TOKEN_INVALID, field="token")
+    return payload
+
+
+def decode_access_token(raw: object) -> dict[str, Any]:
+    """Verify signature, algorithm, type and expiry; return the claims."""
+    return _decode(AccessToken, raw)
+
+
+def decode_refresh_token(raw: object) -> dict[str, Any]:
+    """Verify a refresh token's signature, type and expiry; return the claims."""
+    return _decode(RefreshToken, raw)
+
+
+def _session_or_none(claims: dict[str, Any]) -> Session | None:
+    try:
+        session_id = uuid.UUID(str(claims[SESSION_CLAIM]))
+        user_id = int(claims[api_settings.USER_ID_CLAIM])
+    except (ValueError, TypeError):
+        return None  # signed by us yet malformed: treat as unknown
+    return (
+        Session.objects.select_related("user")
+        .filter(pk=session_id, user_id=user_id)
+        .first()
+    )
+
+
+def session_is_usable(session: Session | None, claims: dict[str, Any]) -> bool:
+    """Decide whether tokens of ``session`` may still act for its user."""
+    if session is None or session.revoked_at is not None:
+        return False
+    if session.expires_at <= timezone.now():
+        return False
+    user = session.user
+    return user.is_active and user.token_version == claims[VERSION_CLAIM]
+
+
+def authenticate_access_token(raw: object) -> Authenticated:
+    """Resolve a bearer token to its user and session, in at most one query.
+
+    Raises ``ServiceError(TOKEN_EXPIRED | TOKEN_INVALID)``; a revoked session, a
+    password change, deactivation or deletion all make the token invalid at once.
+    """
+    claims = decode_access_token(raw)
+    session = _session_or_none(claims)
+    if not session_is_usable(session, claims):
+        raise ServiceError(
+            ErrorCode.TOKEN_INVALID, "The token has been revoked.", field="token"
+        )
+    return Authenticated(user=session.user, session=session, claims=claims)
