@@ -37,7 +37,10 @@ def staff(db):
 
 
 @pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks):
-    """Run on_commit callbacks (email publishing) inside the test's transaction."""
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        yield callbacks
+def committed(django_capture_on_commit_callbacks):
+    """Return a context manager that runs on_commit callbacks when it exits.
+
+    The test's transaction never commits, so email publishing (registered with
+    ``transaction.on_commit``) only happens inside ``with committed(): ...``.
+    """
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -231,12 +231,41 @@ USE_I18N = True
 USE_TZ = True
 
 # --- API surfaces ---------------------------------------------------------------
+# https://www.django-rest-framework.org/api-guide/settings/
+# Secure by default: every view needs the Bearer token unless it opts out
+# (rest_api.views.PublicAPIView). JSON in and out; one exception handler.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_api.authentication.BearerAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_api.throttling.GeneralRateLimit"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["rest_api.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": (
+        "rest_api.negotiation.FallbackContentNegotiation"
+    ),
+    "EXCEPTION_HANDLER": "rest_api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "UNAUTHENTICATED_TOKEN": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# https://drf-yasg.readthedocs.io/en/stable/settings.html
+# The Bearer scheme is declared once and required per operation (only where the
+# view needs a token), so Swagger UI's "Authorize" sends it exactly there.
+SWAGGER_SETTINGS = {
+    "DEFAULT_INFO": "rest_api.docs.INFO",
+    "DEFAULT_AUTO_SCHEMA_CLASS": "rest_api.docs.AutoSchema",
+    "SECURITY_DEFINITIONS": {
+        "Bearer": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Type `Bearer <access token>`.",
+        }
+    },
+    "SECURITY_REQUIREMENTS": [],
+    "USE_SESSION_AUTH": False,
+    "PERSIST_AUTH": False,
+    "DEEP_LINKING": True,
 }
 GRAPHENE = {
     "SCHEMA": "graphql_api.schema.schema",

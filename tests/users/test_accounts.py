@@ -26,11 +26,12 @@ def _codes(excinfo) -> list[tuple[str, str | None]]:
 
 
 def test_register_creates_an_unverified_account_and_sends_a_verification_email(
-    meta, run_on_commit
+    meta, committed
 ):
-    user = services.register(
-        email="New@Example.COM", password=STRONG, name="New", meta=meta
-    )
+    with committed():
+        user = services.register(
+            email="New@Example.COM", password=STRONG, name="New", meta=meta
+        )
     assert user.email == "New@example.com"
     assert not user.email_verified
     assert user.check_password(STRONG)
@@ -163,18 +164,20 @@ def test_update_profile_rejects_non_text_values(user, meta):
 
 
 def test_an_email_change_waits_for_verification_and_notifies_both_addresses(
-    user, meta, run_on_commit
+    user, meta, committed
 ):
     old = user.email
-    services.update_profile(user=user, meta=meta, email="fresh@example.com")
+    with committed():
+        services.update_profile(user=user, meta=meta, email="fresh@example.com")
     user.refresh_from_db()
     assert user.email == old
     assert user.pending_email == "fresh@example.com"
     assert sorted(m.to[0] for m in mail.outbox) == sorted([old, "fresh@example.com"])
 
 
-def test_following_the_change_link_applies_the_new_email(user, meta, run_on_commit):
-    services.update_profile(user=user, meta=meta, email="fresh@example.com")
+def test_following_the_change_link_applies_the_new_email(user, meta, committed):
+    with committed():
+        services.update_profile(user=user, meta=meta, email="fresh@example.com")
     to_new = next(m for m in mail.outbox if m.to == ["fresh@example.com"])
     token = re.search(r"token=([^\s&\"<>]+)", to_new.body).group(1)
     services.verify_email(token=token)
@@ -193,34 +196,35 @@ def test_an_email_change_to_a_taken_address_says_email_taken(user, meta):
     assert _codes(excinfo) == [("EMAIL_TAKEN", "email")]
 
 
-def test_verifying_registration_marks_the_email_verified(meta, run_on_commit):
-    services.register(email="v@example.com", password=STRONG, meta=meta)
+def test_verifying_registration_marks_the_email_verified(meta, committed):
+    with committed():
+        services.register(email="v@example.com", password=STRONG, meta=meta)
     user = services.verify_email(token=_token_from_last_mail())
     assert user.email_verified
 
 
-def test_a_superseded_email_change_link_is_invalid(user, meta, run_on_commit):
-    services.update_profile(user=user, meta=meta, email="first@example.com")
+def test_a_superseded_email_change_link_is_invalid(user, meta, committed):
+    with committed():
+        services.update_profile(user=user, meta=meta, email="first@example.com")
     first = next(m for m in mail.outbox if m.to == ["first@example.com"])
     first_token = re.search(r"token=([^\s&\"<>]+)", first.body).group(1)
-    services.update_profile(user=user, meta=meta, email="second@example.com")
+    with committed():
+        services.update_profile(user=user, meta=meta, email="second@example.com")
     with pytest.raises(ServiceError) as excinfo:
         services.verify_email(token=first_token)
     assert excinfo.value.code == ErrorCode.TOKEN_INVALID
 
 
-def test_resend_verification_sends_a_new_link_to_an_unverified_user(
-    meta, run_on_commit
-):
+def test_resend_verification_sends_a_new_link_to_an_unverified_user(meta, committed):
     user = UserFactory(email_verified=False)
-    assert services.resend_verification_email(user=user, meta=meta) is True
+    with committed():
+        assert services.resend_verification_email(user=user, meta=meta) is True
     assert mail.outbox[-1].to == [user.email]
 
 
-def test_resend_verification_does_nothing_for_a_verified_user(
-    user, meta, run_on_commit
-):
-    assert services.resend_verification_email(user=user, meta=meta) is False
+def test_resend_verification_does_nothing_for_a_verified_user(user, meta, committed):
+    with committed():
+        assert services.resend_verification_email(user=user, meta=meta) is False
     assert mail.outbox == []
 
 
@@ -231,8 +235,9 @@ def test_delete_account_requires_the_password(user, meta):
     assert User.objects.filter(pk=user.pk).exists()
 
 
-def test_delete_account_removes_the_user_and_sends_a_goodbye(user, meta, run_on_commit):
+def test_delete_account_removes_the_user_and_sends_a_goodbye(user, meta, committed):
     email = user.email
-    services.delete_account(user=user, password=DEFAULT_PASSWORD, meta=meta)
+    with committed():
+        services.delete_account(user=user, password=DEFAULT_PASSWORD, meta=meta)
     assert not User.objects.filter(email=email).exists()
     assert mail.outbox[-1].to == [email]

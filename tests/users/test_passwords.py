@@ -59,47 +59,56 @@ def test_change_password_revokes_every_session_and_older_access_tokens(user, met
     assert services.refresh(refresh_token=fresh.refresh, meta=meta)
 
 
-def test_change_password_lets_the_new_password_log_in(user, meta, run_on_commit):
-    services.change_password(
-        user=user, current_password=DEFAULT_PASSWORD, new_password=NEW, meta=meta
-    )
+def test_change_password_lets_the_new_password_log_in(user, meta, committed):
+    with committed():
+        services.change_password(
+            user=user, current_password=DEFAULT_PASSWORD, new_password=NEW, meta=meta
+        )
     assert services.login(email=user.email, password=NEW, meta=meta)
     assert mail.outbox[-1].to == [user.email]
 
 
 def test_reset_request_for_an_unknown_email_sends_nothing_and_says_nothing(
-    meta, run_on_commit
+    meta, committed
 ):
-    assert services.request_password_reset(email="ghost@example.com", meta=meta) is None
+    with committed():
+        assert (
+            services.request_password_reset(email="ghost@example.com", meta=meta)
+            is None
+        )
     assert mail.outbox == []
 
 
-def test_reset_request_for_a_known_email_sends_a_link(user, meta, run_on_commit):
-    services.request_password_reset(email=user.email.upper(), meta=meta)
+def test_reset_request_for_a_known_email_sends_a_link(user, meta, committed):
+    with committed():
+        services.request_password_reset(email=user.email.upper(), meta=meta)
     assert mail.outbox[-1].to == [user.email]
 
 
-def test_reset_request_for_a_deactivated_account_sends_nothing(meta, run_on_commit):
+def test_reset_request_for_a_deactivated_account_sends_nothing(meta, committed):
     inactive = UserFactory(is_active=False)
-    services.request_password_reset(email=inactive.email, meta=meta)
+    with committed():
+        services.request_password_reset(email=inactive.email, meta=meta)
     assert mail.outbox == []
 
 
-def test_reset_password_sets_the_password_and_revokes_sessions(
-    user, meta, run_on_commit
-):
+def test_reset_password_sets_the_password_and_revokes_sessions(user, meta, committed):
     pair = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=meta)
-    services.request_password_reset(email=user.email, meta=meta)
-    services.reset_password(token=_reset_token(), new_password=NEW, meta=meta)
+    with committed():
+        services.request_password_reset(email=user.email, meta=meta)
+    with committed():
+        services.reset_password(token=_reset_token(), new_password=NEW, meta=meta)
     assert services.login(email=user.email, password=NEW, meta=meta)
     with pytest.raises(ServiceError):
         authenticate_access_token(pair.access)
 
 
-def test_a_reset_token_works_only_once(user, meta, run_on_commit):
-    services.request_password_reset(email=user.email, meta=meta)
+def test_a_reset_token_works_only_once(user, meta, committed):
+    with committed():
+        services.request_password_reset(email=user.email, meta=meta)
     token = _reset_token()
-    services.reset_password(token=token, new_password=NEW, meta=meta)
+    with committed():
+        services.reset_password(token=token, new_password=NEW, meta=meta)
     with pytest.raises(ServiceError) as excinfo:
         services.reset_password(
             token=token, new_password="another-passphrase-9", meta=meta
@@ -107,8 +116,9 @@ def test_a_reset_token_works_only_once(user, meta, run_on_commit):
     assert excinfo.value.code == ErrorCode.TOKEN_INVALID
 
 
-def test_a_reset_token_expires(user, meta, run_on_commit, settings):
-    services.request_password_reset(email=user.email, meta=meta)
+def test_a_reset_token_expires(user, meta, committed, settings):
+    with committed():
+        services.request_password_reset(email=user.email, meta=meta)
     token = _reset_token()
     settings.PASSWORD_RESET_TIMEOUT = -1
     with pytest.raises(ServiceError) as excinfo:
@@ -118,14 +128,16 @@ def test_a_reset_token_expires(user, meta, run_on_commit, settings):
 
 
 def test_a_weak_new_password_is_refused_and_the_token_stays_usable(
-    user, meta, run_on_commit
+    user, meta, committed
 ):
-    services.request_password_reset(email=user.email, meta=meta)
+    with committed():
+        services.request_password_reset(email=user.email, meta=meta)
     token = _reset_token()
     with pytest.raises(ServiceError) as excinfo:
         services.reset_password(token=token, new_password="short", meta=meta)
     assert excinfo.value.code == ErrorCode.PASSWORD_TOO_SHORT
-    services.reset_password(token=token, new_password=NEW, meta=meta)
+    with committed():
+        services.reset_password(token=token, new_password=NEW, meta=meta)
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "a.b", "Mg.zzz-zzz", "x" * 5000])
@@ -135,11 +147,13 @@ def test_a_malformed_reset_token_says_token_invalid(token, meta):
     assert excinfo.value.code == ErrorCode.TOKEN_INVALID
 
 
-def test_no_password_or_token_reaches_the_logs(user, meta, run_on_commit, caplog):
+def test_no_password_or_token_reaches_the_logs(user, meta, committed, caplog):
     caplog.set_level(logging.DEBUG)
-    services.request_password_reset(email=user.email, meta=meta)
+    with committed():
+        services.request_password_reset(email=user.email, meta=meta)
     token = _reset_token()
-    services.reset_password(token=token, new_password=NEW, meta=meta)
+    with committed():
+        services.reset_password(token=token, new_password=NEW, meta=meta)
     pair = services.login(email=user.email, password=NEW, meta=meta)
     assert token not in caplog.text
     assert NEW not in caplog.text

@@ -305,9 +305,10 @@ def test_only_staff_may_deactivate_users(user, meta):
     assert User.objects.get(pk=other.pk).is_active
 
 
-def test_a_token_of_a_deleted_user_is_rejected(user, meta, run_on_commit):
+def test_a_token_of_a_deleted_user_is_rejected(user, meta, committed):
     pair = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=meta)
-    services.delete_account(user=user, password=DEFAULT_PASSWORD, meta=meta)
+    with committed():
+        services.delete_account(user=user, password=DEFAULT_PASSWORD, meta=meta)
     with pytest.raises(ServiceError) as excinfo:
         authenticate_access_token(pair.access)
     assert _code(excinfo) == ErrorCode.TOKEN_INVALID

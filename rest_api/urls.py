@@ -1,0 +1,44 @@
+"""REST routes under ``/api/``: version 1 (names ``v1:<name>``) and its docs."""
+
+from django.urls import include, path
+
+from rest_api.docs import schema_view
+from rest_api.users import views
+
+v1 = [
+    path("auth/register/", views.RegisterView.as_view(), name="register"),
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/token/verify/", views.TokenVerifyView.as_view(), name="token-verify"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "auth/password/reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("auth/email/verify/", views.EmailVerifyView.as_view(), name="email-verify"),
+    path("auth/email/resend/", views.EmailResendView.as_view(), name="email-resend"),
+    path("users/", views.UserListView.as_view(), name="user-list"),
+    path("users/me/", views.MeView.as_view(), name="me"),
+    path("users/me/avatar/", views.AvatarView.as_view(), name="avatar"),
+    path("users/me/password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("users/me/sessions/", views.SessionListView.as_view(), name="session-list"),
+    path(
+        "users/me/sessions/<uuid:session_id>/",
+        views.SessionDetailView.as_view(),
+        name="session-detail",
+    ),
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "v1"))),
+    path("docs/", schema_view.with_ui("swagger", cache_timeout=0), name="api-docs"),
+    path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="api-redoc"),
+    path(
+        "schema.json",
+        schema_view.without_ui(cache_timeout=0),
+        {"format": ".json"},
+        name="api-schema",
+    ),
+]

@@ -1,0 +1,111 @@
+"""Response shapes of the accounts resources, shared by several views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql_relay import to_global_id
+from rest_framework import serializers
+
+from users.images import avatar_url
+from users.models import User
+
+#: The GraphQL type name whose global ids the REST surface reuses.
+USER_TYPE = "User"
+
+
+class GlobalIDField(serializers.CharField):
+    """The object's Relay global id, so one id names a user on both surfaces.
+
+    ``to_global_id("User", pk)`` is what GraphQL's ``node(id:)`` takes, so a
+    client may mix surfaces without translating ids; raw database keys are not
+    exposed.
+    """
+
+    def __init__(self, type_name: str, **kwargs: Any) -> None:
+        self.type_name = type_name
+        kwargs.setdefault("source", "pk")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return to_global_id(self.type_name, value)
+
+
+class AvatarURLField(serializers.CharField):
+    """The avatar's public URL, or null without an avatar."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.update(source="*", allow_null=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, user: User) -> str | None:
+        return avatar_url(user)
+
+
+class IsCurrentSessionField(serializers.BooleanField):
+    """True for the session of the token that made this request."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("source", "pk")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> bool:
+        return value == self.context.get("current_session_id")
+
+
+class UserSerializer(serializers.Serializer):
+    id = GlobalIDField(
+        USER_TYPE, help_text='Relay global id, the same as GraphQL\'s `User.id`.'
+    )
+    email = serializers.EmailField(
+        help_text="The verified login address (a requested change stays pending "
+        "until the link sent to the new address is followed)."
+    )
+    name = serializers.CharField(allow_blank=True)
+    bio = serializers.CharField(allow_blank=True)
+    location = serializers.CharField(allow_blank=True)
+    avatar_url = AvatarURLField()
+    email_verified = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "User"
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(
+        help_text="Access token: send it as `Authorization: Bearer <access>`."
+    )
+    refresh = serializers.CharField(
+        help_text="Refresh token: trade it once at `/auth/token/refresh/`."
+    )
+
+    class Meta:
+        ref_name = "TokenPair"
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField()
+    ip_address = serializers.IPAddressField(allow_null=True)
+    user_agent = serializers.CharField(allow_blank=True)
+    current = IsCurrentSessionField()
+
+    class Meta:
+        ref_name = "Session"
+
+
+class UserPageSerializer(serializers.Serializer):
+    """One page of users (limit/offset)."""
+
+    count = serializers.IntegerField(help_text="Users matching the filters.")
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+    previous = serializers.URLField(
+        allow_null=True, help_text="The previous page, or null."
+    )
+    results = UserSerializer(many=True)
+
+    class Meta:
+        ref_name = "UserPage"
+

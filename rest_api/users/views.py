@@ -1,0 +1,484 @@
+"""REST views of the accounts domain: parse, call one service, render.
+
+Each view validates the body's shape with its nested ``InputSerializer``, calls
+the same service or selector the GraphQL surface calls, and renders the result;
+every rule and every error code comes from ``users``. Failures leave through
+``rest_api.errors.exception_handler``.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from drf_yasg import openapi
+from drf_yasg.utils import swagger_auto_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from rest_api.pagination import MAX_LIMIT, LimitOffset
+from rest_api.serializers import EmailField, PasswordField, StrictSerializer
+from rest_api.users.serializers import (
+    SessionSerializer,
+    TokenPairSerializer,
+    UserPageSerializer,
+    UserSerializer,
+)
+from rest_api.views import APIView, PublicAPIView
+from users import selectors, services
+from users.errors import ErrorCode as E
+from users.models import User
+from users.selectors import MAX_SEARCH_LENGTH
+
+AUTH, ACCOUNT, SESSIONS, STAFF = "auth", "account", "sessions", "staff"
+
+NEW_PASSWORD_ERRORS = [
+    E.REQUIRED,
+    E.PASSWORD_TOO_SHORT,
+    E.PASSWORD_TOO_LONG,
+    E.PASSWORD_TOO_COMMON,
+    E.PASSWORD_TOO_SIMILAR,
+    E.PASSWORD_ENTIRELY_NUMERIC,
+]
+BODY_TOKEN_ERRORS = [E.REQUIRED, E.TOKEN_INVALID, E.TOKEN_EXPIRED]
+#: Operations that refuse to run while the rate limiter's store is down.
+FAIL_CLOSED = [E.RATE_LIMITED, E.SERVICE_UNAVAILABLE]
+
+_PROFILE_LIMITS = {
+    name: User._meta.get_field(name).max_length for name in ("name", "bio", "location")
+}
+
+
+def _profile_field(name: str) -> serializers.CharField:
+    return serializers.CharField(
+        required=False, allow_blank=True, max_length=_PROFILE_LIMITS[name]
+    )
+
+
+class RegisterView(PublicAPIView):
+    class InputSerializer(StrictSerializer):
+        email = EmailField()
+        password = PasswordField()
+        name = _profile_field("name")
+
+    @swagger_auto_schema(
+        operation_id="register",
+        operation_summary="Create an account",
+        tags=[AUTH],
+        request_body=InputSerializer,
+        responses={201: UserSerializer},
+        errors={
+            "email": [E.REQUIRED, E.EMAIL_INVALID, E.EMAIL_TAKEN],
+            "password": NEW_PASSWORD_ERRORS,
+            "name": [E.INVALID_INPUT],
+            None: FAIL_CLOSED,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Create an account and email a link that verifies the address.
+
+        Logging in does not wait for the verification. Saying `EMAIL_TAKEN` is the
+        price of a usable sign-up form; registration is rate limited per address.
+        """
+        user = services.register(**self.parse(self.InputSerializer), meta=self.meta)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(PublicAPIView):
+    class InputSerializer(StrictSerializer):
+        email = serializers.CharField()
+        password = PasswordField()
+
+    @swagger_auto_schema(
+        operation_id="obtainToken",
+        operation_summary="Log in: exchange credentials for a token pair",
+        tags=[AUTH],
+        request_body=InputSerializer,
+        responses={200: TokenPairSerializer},
+        errors={
+            "email": [E.REQUIRED],
+            "password": [E.REQUIRED],
+            None: [E.INVALID_CREDENTIALS, E.ACCOUNT_INACTIVE, *FAIL_CLOSED],
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Start a session and return its first access and refresh tokens.
+
+        An unknown email and a wrong password answer the same
+        `INVALID_CREDENTIALS`, so the answer does not reveal who has an account.
+        """
+        pair = services.login(**self.parse(self.InputSerializer), meta=self.meta)
+        return Response(TokenPairSerializer(pair).data)
+
+
+class TokenRefreshView(PublicAPIView):
+    error_fields = {"refresh_token": "refresh", "token": "refresh"}
+
+    class InputSerializer(StrictSerializer):
+        refresh = serializers.CharField()
+
+    @swagger_auto_schema(
+        operation_id="refreshToken",
+        operation_summary="Trade a refresh token for a new pair (rotation)",
+        tags=[AUTH],
+        request_body=InputSerializer,
+        responses={200: TokenPairSerializer},
+        errors={"refresh": [*BODY_TOKEN_ERRORS, E.TOKEN_REUSED], None: [E.RATE_LIMITED]},
+    )
+    def post(self, request: Request) -> Response:
+        """Return a new access and refresh token; the old refresh token is retired.
+
+        Presenting a retired refresh token again means it was copied: the whole
+        session is revoked and the answer is `TOKEN_REUSED`.
+        """
+        data = self.parse(self.InputSerializer)
+        pair = services.refresh(refresh_token=data["refresh"], meta=self.meta)
+        return Response(TokenPairSerializer(pair).data)
+
+
+class TokenVerifyView(PublicAPIView):
+    class InputSerializer(StrictSerializer):
+        token = serializers.CharField()
+
+    class OutputSerializer(serializers.Serializer):
+        """Nothing: the status is the answer."""
+
+    @swagger_auto_schema(
+        operation_id="verifyToken",
+        operation_summary="Check an access token",
+        tags=[AUTH],
+        request_body=InputSerializer,
+        responses={200: OutputSerializer},
+        errors={"token": BODY_TOKEN_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        """Answer 200 if the access token would authenticate a request right now.
+
+        The check is the one authentication runs, so a token of a revoked session
+        or of a changed password fails here too, not only when it expires.
+        """
+        services.verify_token(token=self.parse(self.InputSerializer)["token"])
+        return Response({})
+
+
+class LogoutView(PublicAPIView):
+    error_fields = {"refresh_token": "refresh", "token": "refresh"}
+
+    class InputSerializer(StrictSerializer):
+        refresh = serializers.CharField()
+
+    @swagger_auto_schema(
+        operation_id="logout",
+        operation_summary="Log out: revoke the session of a refresh token",
+        tags=[AUTH],
+        request_body=InputSerializer,
+        responses={204: "The session is revoked; its tokens no longer work."},
+        errors={"refresh": BODY_TOKEN_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        """Revoke the session the refresh token belongs to, with its access tokens.
+
+        Takes the refresh token rather than the access token so a client can log
+        out even after its access token expired.
+        """
+        data = self.parse(self.InputSerializer)
+        services.logout(refresh_token=data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(PublicAPIView):
+    class InputSerializer(StrictSerializer):
+        email = serializers.CharField()
+
+    @swagger_auto_schema(
+        operation_id="requestPasswordReset",
+        operation_summary="Email a password reset link",
+        tags=[AUTH],
+        request_body=InputSerializer,
+        responses={202: "Accepted, whether or not an account has this address."},
+        errors={"email": [E.REQUIRED], None: FAIL_CLOSED},
+    )
+    def post(self, request: Request) -> Response:
+        """Send a reset link if an active account has this address.
+
+        The answer is the same either way, so the endpoint cannot be used to find
+        out which addresses have accounts.
+        """
+        data = self.parse(self.InputSerializer)
+        services.request_password_reset(email=data["email"], meta=self.meta)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(PublicAPIView):
+    class InputSerializer(StrictSerializer):
+        token = serializers.CharField()
+        new_password = PasswordField()
+
+    @swagger_auto_schema(
+        operation_id="resetPassword",
+        operation_summary="Set a new password with the token from the reset email",
+        tags=[AUTH],
+        request_body=InputSerializer,
+        responses={204: "The password is changed; every session is revoked."},
+        errors={"token": BODY_TOKEN_ERRORS, "new_password": NEW_PASSWORD_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        """Replace a forgotten password; the token works once and expires.
+
+        Every session ends, so whoever knew the old password is logged out.
+        Following the emailed link also proves the address, so it is verified.
+        """
+        services.reset_password(**self.parse(self.InputSerializer), meta=self.meta)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerifyView(PublicAPIView):
+    class InputSerializer(StrictSerializer):
+        token = serializers.CharField()
+
+    @swagger_auto_schema(
+        operation_id="verifyEmail",
+        operation_summary="Verify an email address with the token from the email",
+        tags=[AUTH],
+        request_body=InputSerializer,
+        responses={204: "The address is verified (a pending change is applied)."},
+        errors={"token": BODY_TOKEN_ERRORS, "email": [E.EMAIL_TAKEN]},
+    )
+    def post(self, request: Request) -> Response:
+        """Mark the address verified, or switch to a pending new address.
+
+        Public, because the link is often opened on another device than the one
+        that is logged in; the token itself proves who asked.
+        """
+        services.verify_email(token=self.parse(self.InputSerializer)["token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailResendView(APIView):
+    @swagger_auto_schema(
+        operation_id="resendVerificationEmail",
+        operation_summary="Send the verification email again",
+        tags=[AUTH],
+        responses={202: "Accepted (nothing is sent if nothing awaits verification)."},
+        errors={None: [E.RATE_LIMITED]},
+    )
+    def post(self, request: Request) -> Response:
+        """Send the link again, to the pending new address if there is one."""
+        services.resend_verification_email(user=request.user, meta=self.meta)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class MeView(APIView):
+    class PatchInputSerializer(StrictSerializer):
+        name = _profile_field("name")
+        bio = _profile_field("bio")
+        location = _profile_field("location")
+        email = EmailField(required=False)
+
+    class DeleteInputSerializer(StrictSerializer):
+        password = PasswordField()
+
+    @swagger_auto_schema(
+        operation_id="getMe",
+        operation_summary="Get my profile",
+        tags=[ACCOUNT],
+        responses={200: UserSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        """Return the caller's account."""
+        return Response(UserSerializer(request.user).data)
+
+    @swagger_auto_schema(
+        operation_id="updateMe",
+        operation_summary="Update my profile",
+        tags=[ACCOUNT],
+        request_body=PatchInputSerializer,
+        responses={200: UserSerializer},
+        errors={
+            "email": [E.REQUIRED, E.EMAIL_INVALID, E.EMAIL_TAKEN],
+            "name": [E.INVALID_INPUT],
+            "bio": [E.INVALID_INPUT],
+            "location": [E.INVALID_INPUT],
+            None: [E.RATE_LIMITED],
+        },
+    )
+    def patch(self, request: Request) -> Response:
+        """Change the given fields; the others stay as they are.
+
+        A new email is not applied at once: a link goes to the new address and
+        the change happens when it is followed (`POST /auth/email/verify/`), so
+        a stolen token cannot move the account to another address. Any field
+        not listed (`is_staff`, `email_verified`, `password`, `id`, ...) is
+        refused with `INVALID_INPUT`.
+        """
+        data = self.parse(self.PatchInputSerializer)
+        user = services.update_profile(user=request.user, meta=self.meta, **data)
+        return Response(UserSerializer(user).data)
+
+    @swagger_auto_schema(
+        operation_id="deleteMe",
+        operation_summary="Delete my account",
+        tags=[ACCOUNT],
+        request_body=DeleteInputSerializer,
+        responses={204: "The account and all its sessions are gone."},
+        errors={"password": [E.REQUIRED, E.PASSWORD_INCORRECT]},
+    )
+    def delete(self, request: Request) -> Response:
+        """Delete the account for good; the password is asked again.
+
+        A token alone (perhaps stolen, perhaps on a shared machine) must not be
+        enough to destroy an account.
+        """
+        password = self.parse(self.DeleteInputSerializer)["password"]
+        services.delete_account(user=request.user, password=password, meta=self.meta)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AvatarView(APIView):
+    parser_classes = (MultiPartParser,)
+
+    class InputSerializer(StrictSerializer):
+        avatar = serializers.FileField(
+            allow_empty_file=True, help_text="A PNG, JPEG, GIF or WebP image."
+        )
+
+    @swagger_auto_schema(
+        operation_id="uploadAvatar",
+        operation_summary="Upload my avatar",
+        tags=[ACCOUNT],
+        request_body=InputSerializer,
+        responses={200: UserSerializer},
+        errors={"avatar": [E.REQUIRED, E.FILE_INVALID, E.FILE_TOO_LARGE]},
+    )
+    def put(self, request: Request) -> Response:
+        """Replace the avatar with an uploaded image (`multipart/form-data`).
+
+        The image is checked by decoding it, not by its name or declared type.
+        """
+        avatar = self.parse(self.InputSerializer)["avatar"]
+        user = services.set_avatar(user=request.user, upload=avatar, meta=self.meta)
+        return Response(UserSerializer(user).data)
+
+    @swagger_auto_schema(
+        operation_id="deleteAvatar",
+        operation_summary="Remove my avatar",
+        tags=[ACCOUNT],
+        responses={204: "The avatar is removed."},
+    )
+    def delete(self, request: Request) -> Response:
+        """Remove the avatar; removing a missing one is not an error."""
+        services.delete_avatar(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    class InputSerializer(StrictSerializer):
+        current_password = PasswordField()
+        new_password = PasswordField()
+
+    @swagger_auto_schema(
+        operation_id="changePassword",
+        operation_summary="Change my password",
+        tags=[ACCOUNT],
+        request_body=InputSerializer,
+        responses={200: TokenPairSerializer},
+        errors={
+            "current_password": [E.REQUIRED, E.PASSWORD_INCORRECT],
+            "new_password": NEW_PASSWORD_ERRORS,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Change the password, end every session and return a fresh token pair.
+
+        Every token issued before (this one included) stops working at once, on
+        both surfaces; the new pair keeps this client logged in.
+        """
+        data = self.parse(self.InputSerializer)
+        pair = services.change_password(user=request.user, meta=self.meta, **data)
+        return Response(TokenPairSerializer(pair).data)
+
+
+class SessionListView(APIView):
+    @swagger_auto_schema(
+        operation_id="listMySessions",
+        operation_summary="List my active sessions",
+        tags=[SESSIONS],
+        responses={200: SessionSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        """List the sessions (logins) still active, most recently used first."""
+        sessions = selectors.active_sessions(user=request.user)
+        context = {"current_session_id": request.auth.session.pk}
+        return Response(SessionSerializer(sessions, many=True, context=context).data)
+
+
+class SessionDetailView(APIView):
+    @swagger_auto_schema(
+        operation_id="revokeMySession",
+        operation_summary="Revoke one of my sessions",
+        tags=[SESSIONS],
+        manual_parameters=[
+            openapi.Parameter(
+                "session_id",
+                openapi.IN_PATH,
+                type=openapi.TYPE_STRING,
+                format=openapi.FORMAT_UUID,
+                required=True,
+                description="The session's `id` from the session list.",
+            )
+        ],
+        responses={204: "The session and its tokens no longer work."},
+        errors={"id": [E.NOT_FOUND]},
+    )
+    def delete(self, request: Request, session_id: UUID) -> Response:
+        """Log out one session, e.g. a lost phone; revoking this one logs out.
+
+        Another user's session answers `NOT_FOUND`, exactly like an unknown id,
+        so ids cannot be probed.
+        """
+        services.revoke_session(user=request.user, session_id=session_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserListView(APIView):
+    class FilterSerializer(serializers.Serializer):
+        search = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=MAX_SEARCH_LENGTH,
+            help_text="Case-insensitive substring of the email or the name.",
+        )
+        is_active = serializers.BooleanField(
+            required=False, help_text="Only active (true) or deactivated (false)."
+        )
+        limit = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_LIMIT, help_text="Page size."
+        )
+        offset = serializers.IntegerField(
+            required=False,
+            min_value=0,
+            max_value=2**31 - 1,
+            help_text="Users to skip.",
+        )
+
+    @swagger_auto_schema(
+        operation_id="listUsers",
+        operation_summary="List users (staff only)",
+        tags=[STAFF],
+        query_serializer=FilterSerializer,
+        responses={200: UserPageSerializer},
+        errors={None: [E.INVALID_INPUT, E.FORBIDDEN]},
+    )
+    def get(self, request: Request) -> Response:
+        """Page through all users, oldest first, optionally filtered."""
+        # A plain dict: DRF reads a missing boolean in a QueryDict as false.
+        filters = self.parse(self.FilterSerializer, request.query_params.dict())
+        users = selectors.search_users(
+            actor=request.user,
+            search=filters.get("search"),
+            is_active=filters.get("is_active"),
+        )
+        paginator = LimitOffset()
+        page = paginator.paginate_queryset(users, request, view=self)
+        return paginator.get_paginated_response(UserSerializer(page, many=True).data)

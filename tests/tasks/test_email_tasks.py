@@ -1,0 +1,162 @@
+import logging
+from smtplib import SMTPException, SMTPServerDisconnected
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+
+from tasks import emails as email_tasks
+from tests.factories import UserFactory
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _missing_user_id() -> int:
+    user = UserFactory()
+    user_id = user.pk
+    user.delete()
+    return user_id
+
+
+def test_verification_task_skips_a_deleted_user():
+    email_tasks.send_verification_email.delay(_missing_user_id(), "x@example.com")
+    assert mail.outbox == []
+
+
+def test_verification_task_skips_an_inactive_user():
+    user = UserFactory(email_verified=False, is_active=False)
+    email_tasks.send_verification_email.delay(user.pk, user.email)
+    assert mail.outbox == []
+
+
+def test_verification_task_skips_an_address_the_user_no_longer_has():
+    user = UserFactory(email_verified=False)
+    email_tasks.send_verification_email.delay(user.pk, "previous@example.com")
+    assert mail.outbox == []
+
+
+def test_verification_task_skips_a_superseded_pending_address():
+    user = UserFactory(pending_email="second@example.com")
+    email_tasks.send_verification_email.delay(user.pk, "first@example.com")
+    assert mail.outbox == []
+
+
+def test_verification_task_skips_an_address_already_verified():
+    user = UserFactory(email_verified=True)
+    email_tasks.send_verification_email.delay(user.pk, user.email)
+    assert mail.outbox == []
+
+
+def test_verification_task_matches_the_address_whatever_its_case():
+    user = UserFactory(email_verified=False, email="casey@example.com")
+    email_tasks.send_verification_email.delay(user.pk, "Casey@Example.com")
+    assert mail.outbox[0].to == ["Casey@Example.com"]
+
+
+def test_email_change_notice_task_skips_a_deleted_user():
+    email_tasks.send_email_change_notice.delay(
+        _missing_user_id(), "old@example.com", "new@example.com"
+    )
+    assert mail.outbox == []
+
+
+def test_email_change_notice_is_sent_even_after_the_change_completed():
+    user = UserFactory(email="new@example.com")
+    email_tasks.send_email_change_notice.delay(
+        user.pk, "old@example.com", "new@example.com"
+    )
+    assert mail.outbox[0].to == ["old@example.com"]
+
+
+def test_password_changed_task_skips_a_deleted_user():
+    email_tasks.send_password_changed_notice.delay(_missing_user_id())
+    assert mail.outbox == []
+
+
+def test_password_changed_notice_goes_to_the_current_address():
+    user = UserFactory()
+    User.objects.filter(pk=user.pk).update(email="now@example.com")
+    email_tasks.send_password_changed_notice.delay(user.pk)
+    assert mail.outbox[0].to == ["now@example.com"]
+
+
+def test_reset_task_skips_a_deleted_user():
+    email_tasks.send_password_reset_email.delay(_missing_user_id(), "x@example.com")
+    assert mail.outbox == []
+
+
+def test_reset_task_skips_an_inactive_user():
+    user = UserFactory(is_active=False)
+    email_tasks.send_password_reset_email.delay(user.pk, user.email)
+    assert mail.outbox == []
+
+
+def test_reset_task_skips_when_the_email_changed_since_the_request():
+    user = UserFactory()
+    email_tasks.send_password_reset_email.delay(user.pk, "before@example.com")
+    assert mail.outbox == []
+
+
+def test_a_skipped_email_is_logged_with_the_user_id_only(caplog):
+    caplog.set_level(logging.INFO, logger="tasks.emails")
+    user_id = _missing_user_id()
+    email_tasks.send_password_reset_email.delay(user_id, "secret-ish@example.com")
+    assert f"user {user_id}" in caplog.text
+    assert "secret-ish@example.com" not in caplog.text
+
+
+def test_account_deleted_task_needs_no_user_row():
+    email_tasks.send_account_deleted_notice.delay("gone@example.com", "")
+    [message] = mail.outbox
+    assert message.to == ["gone@example.com"]
+    assert message.body.startswith("Hello,")
+
+
+def test_every_email_is_sent_from_the_default_sender(settings):
+    settings.DEFAULT_FROM_EMAIL = "Team <team@example.test>"
+    email_tasks.send_account_deleted_notice.delay("gone@example.com", "Ada")
+    assert mail.outbox[0].from_email == "Team <team@example.test>"
+
+
+def test_a_transient_smtp_failure_is_retried():
+    user = UserFactory()
+    real_send = EmailBackend.send_messages
+    attempts = []
+
+    def flaky(backend, messages):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise SMTPServerDisconnected("connection dropped")
+        return real_send(backend, messages)
+
+    # Eager mode re-raises Retry when it propagates errors; throw=False runs the
+    # retry in-process instead, as a worker would after the backoff.
+    with mock.patch.object(EmailBackend, "send_messages", flaky):
+        email_tasks.send_password_changed_notice.apply(args=[user.pk], throw=False)
+    assert len(attempts) == 2
+    assert mail.outbox[0].to == [user.email]
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        email_tasks.send_verification_email,
+        email_tasks.send_email_change_notice,
+        email_tasks.send_password_changed_notice,
+        email_tasks.send_password_reset_email,
+        email_tasks.send_account_deleted_notice,
+    ],
+    ids=lambda task: task.name,
+)
+def test_every_email_task_retries_with_backoff_and_acks_late(task):
+    assert set(task.autoretry_for) == {SMTPException, ConnectionError, OSError}
+    assert (task.retry_backoff, task.retry_backoff_max) == (True, 600)
+    assert task.max_retries == 8
+    assert task.acks_late is True
+    assert task.name.startswith("tasks.emails.")
+
+
+def test_mask_email_keeps_the_first_letter_and_the_domain():
+    assert email_tasks.mask_email("newname@example.org") == "n***@example.org"
