@@ -110,9 +110,16 @@ def verify_token(*, token: str) -> Authenticated:
     return authenticate_access_token(token)
 
 
-def authenticate(*, token: str) -> Authenticated:
-    """Resolve a bearer token for a surface's authentication hook."""
-    return authenticate_access_token(token)
+def authenticate(*, token: str, meta: RequestMeta | None = None) -> Authenticated:
+    """Resolve a bearer token for a surface's authentication hook.
+
+    With ``meta``, the request also counts against the general per-user and
+    per-IP ceiling, which bounds what one stolen token or one host can do.
+    """
+    caller = authenticate_access_token(token)
+    if meta is not None:
+        ratelimits.enforce("general", meta=meta, subject=str(caller.user.pk))
+    return caller
 
 
 def logout(*, refresh_token: str) -> None:
