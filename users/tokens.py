@@ -155,7 +155,11 @@ def authenticate_access_token(raw: object) -> Authenticated:
     Raises ``ServiceError(TOKEN_EXPIRED | TOKEN_INVALID)``; a revoked session, a
     password change, deactivation or deletion all make the token invalid at once.
     """
-    claims = decode_access_token(raw)
+    return authenticate_claims(decode_access_token(raw))
+
+
+def authenticate_claims(claims: dict[str, Any]) -> Authenticated:
+    """Check already-verified claims against the session and user (one query)."""
     session = _session_or_none(claims)
     if not session_is_usable(session, claims):
         raise ServiceError(

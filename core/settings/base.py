@@ -237,7 +237,8 @@ USE_TZ = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_api.authentication.BearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_api.throttling.GeneralRateLimit"],
+    # Rate limits live in the services (users/ratelimits.py), for both surfaces.
+    "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_api.parsers.JSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": (
@@ -266,9 +267,6 @@ SWAGGER_SETTINGS = {
     "USE_SESSION_AUTH": False,
     "PERSIST_AUTH": False,
     "DEEP_LINKING": True,
-}
-GRAPHENE = {
-    "SCHEMA": "graphql_api.schema.schema",
 }
 GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=DEBUG)
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=DEBUG)
@@ -299,3 +297,25 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- GraphQL surface (graphql_api) ----------------------------------------------
+# https://docs.graphene-python.org/projects/django/en/latest/settings/
+GRAPHENE = {
+    "SCHEMA": "graphql_api.schema.schema",
+    "GRAPHIQL_HEADER_EDITOR_ENABLED": True,
+    "RELAY_CONNECTION_MAX_LIMIT": 100,
+    "ATOMIC_MUTATIONS": False,  # services own their transactions
+}
+# django-graphql-jwt decodes the same tokens as every surface, through users.tokens.
+# https://django-graphql-jwt.domake.io/settings.html
+GRAPHQL_JWT = {
+    "JWT_AUTH_HEADER_PREFIX": "Bearer",
+    "JWT_VERIFY_EXPIRATION": True,
+    "JWT_DECODE_HANDLER": "graphql_api.auth.jwt_decode",
+    "JWT_PAYLOAD_GET_USERNAME_HANDLER": "graphql_api.auth.jwt_payload_identity",
+    "JWT_GET_USER_BY_NATURAL_KEY_HANDLER": "graphql_api.auth.jwt_user_from_claims",
+}
+AUTHENTICATION_BACKENDS = [
+    "graphql_jwt.backends.JSONWebTokenBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]

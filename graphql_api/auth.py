@@ -1,0 +1,109 @@
+"""Who is calling: the bearer token resolved by the one token engine.
+
+Authentication is lazy: it happens when a field needs the caller, so a client
+that still sends a stale token can log in or refresh without being refused. A
+field that needs the caller answers ``UNAUTHENTICATED`` (with ``reason``
+``TOKEN_EXPIRED``/``TOKEN_INVALID`` when a bad token was sent), never silently
+anonymous data.
+
+The django-graphql-jwt handlers below are configured in ``GRAPHQL_JWT`` so that
+its shortcuts, decorators and backend decode the very same tokens, through
+``users.tokens``, with the ``Bearer`` prefix and expiry always verified.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql_jwt.exceptions import JSONWebTokenError, JSONWebTokenExpired
+from graphql_jwt.utils import get_credentials
+
+from core.client_ip import request_meta
+from graphql_api.errors import graphql_error
+from users import services
+from users.errors import ErrorCode, ServiceError
+from users.models import User
+from users.tokens import Authenticated, authenticate_claims, decode_access_token
+
+_CACHE = "_graphql_authenticated"
+
+
+def _resolve(request: Any) -> Authenticated | ServiceError:
+    cached = getattr(request, _CACHE, None)
+    if cached is not None:
+        return cached
+    token = get_credentials(request)
+    if not token:
+        result: Authenticated | ServiceError = ServiceError(
+            ErrorCode.UNAUTHENTICATED, "Authentication required."
+        )
+    else:
+        try:
+            result = services.authenticate(token=token, meta=request_meta(request))
+        except ServiceError as exc:
+            result = exc
+    setattr(request, _CACHE, result)
+    return result
+
+
+def current(info: Any) -> Authenticated:
+    """Return the caller or raise a GraphQL UNAUTHENTICATED (or RATE_LIMITED) error."""
+    result = _resolve(info.context)
+    if isinstance(result, Authenticated):
+        return result
+    if result.code in {ErrorCode.RATE_LIMITED, ErrorCode.SERVICE_UNAVAILABLE}:
+        raise graphql_error(result.code, result.message, retry_after=result.retry_after)
+    reason = None if result.code == ErrorCode.UNAUTHENTICATED else result.code
+    raise graphql_error(
+        ErrorCode.UNAUTHENTICATED,
+        "Authentication required: send a valid access token "
+        "as 'Authorization: Bearer <token>'.",
+        reason=reason,
+    )
+
+
+def current_user(info: Any) -> User:
+    return current(info).user
+
+
+def require_staff(info: Any) -> User:
+    user = current_user(info)
+    if not user.is_staff:
+        raise graphql_error(ErrorCode.FORBIDDEN, "Staff only.")
+    return user
+
+
+# --- django-graphql-jwt handlers (GRAPHQL_JWT settings) ----------------------------
+
+
+def jwt_decode(token: str, context: Any = None) -> dict[str, Any]:
+    """Decode with simplejwt's verification (signature, algorithm, type, expiry)."""
+    try:
+        return decode_access_token(token)
+    except ServiceError as exc:
+        if exc.code == ErrorCode.TOKEN_EXPIRED:
+            raise JSONWebTokenExpired from exc
+        raise JSONWebTokenError(exc.message) from exc
+
+
+def jwt_payload_identity(payload: dict[str, Any]) -> dict[str, Any]:
+    """Pass the whole verified payload on: the user lookup needs session and version."""
+    return payload
+
+
+def jwt_user_from_claims(claims: dict[str, Any]) -> User:
+    """Load the user exactly as every surface does: session + user, one query."""
+    try:
+        return authenticate_claims(claims).user
+    except ServiceError as exc:
+        raise JSONWebTokenError(exc.message) from exc
+
+
+__all__ = [
+    "current",
+    "current_user",
+    "jwt_decode",
+    "jwt_payload_identity",
+    "jwt_user_from_claims",
+    "require_staff",
+]

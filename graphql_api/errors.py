@@ -1,0 +1,96 @@
+"""Domain errors in GraphQL form: the ``ErrorCode`` enum, ``UserError``, GraphQL errors.
+
+The enum is generated from ``users.errors.ErrorCode``, so the GraphQL vocabulary
+cannot drift from the REST one. Input problems become ``errors: [UserError!]!`` in
+mutation payloads; who-is-asking problems (``TRANSPORT_CODES``: authentication,
+permission, rate limit, unavailable dependency) become GraphQL errors with
+``extensions.code``, as Apollo clients expect.
+"""
+
+from __future__ import annotations
+
+import graphene
+from graphql import GraphQLError
+
+from users.errors import DESCRIPTIONS, TRANSPORT_CODES, ServiceError
+from users.errors import ErrorCode as DomainErrorCode
+
+ErrorCode = graphene.Enum.from_enum(
+    DomainErrorCode,
+    description=lambda value: (
+        "Machine-readable failure codes shared by the GraphQL and REST surfaces."
+        if value is None
+        else DESCRIPTIONS[DomainErrorCode(value)]
+    ),
+)
+
+#: Set on the request once any field of the document was rate limited; every
+#: later mutation of that document is refused without reaching a service.
+RATE_LIMITED_FLAG = "_graphql_rate_limited_retry_after"
+
+
+def camel_case(field: str | None) -> str | None:
+    """Map a service's snake_case field name to the GraphQL input's camelCase."""
+    if field is None:
+        return None
+    head, *rest = field.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class UserError(graphene.ObjectType):
+    """An expected failure of a mutation, tied to an input field where there is one."""
+
+    field = graphene.String(
+        description="The input field (camelCase) the error is about; "
+        "null for the whole input."
+    )
+    code = graphene.Field(
+        ErrorCode, required=True, description="Machine-readable code."
+    )
+    message = graphene.String(required=True, description="Human-readable explanation.")
+
+
+def graphql_error(
+    code: DomainErrorCode,
+    message: str | None = None,
+    *,
+    retry_after: int | None = None,
+    reason: DomainErrorCode | None = None,
+) -> GraphQLError:
+    extensions: dict[str, object] = {"code": str(code)}
+    if retry_after is not None:
+        extensions["retryAfter"] = retry_after
+    if reason is not None:
+        extensions["reason"] = str(reason)
+    return GraphQLError(message or DESCRIPTIONS[code], extensions=extensions)
+
+
+def from_service_error(exc: ServiceError) -> GraphQLError:
+    return graphql_error(exc.code, exc.message, retry_after=exc.retry_after)
+
+
+def user_errors(exc: ServiceError, request: object) -> list[UserError]:
+    """Turn a ServiceError into payload errors, or raise it as a GraphQL error.
+
+    Transport codes are raised; a rate limit also marks the request so the rest
+    of the document is refused.
+    """
+    if exc.code in TRANSPORT_CODES:
+        if exc.code == DomainErrorCode.RATE_LIMITED:
+            setattr(request, RATE_LIMITED_FLAG, exc.retry_after or 1)
+        raise from_service_error(exc) from exc
+    return [
+        UserError(field=camel_case(error.field), code=error.code, message=error.message)
+        for error in exc.errors
+    ]
+
+
+def refuse_if_rate_limited(request: object) -> None:
+    """Refuse a field when an earlier field of the same document hit a limit."""
+    retry_after = getattr(request, RATE_LIMITED_FLAG, None)
+    if retry_after is not None:
+        raise graphql_error(
+            DomainErrorCode.RATE_LIMITED,
+            "An earlier operation in this document was rate limited.",
+            retry_after=retry_after,
+        )

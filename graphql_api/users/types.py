@@ -1,0 +1,103 @@
+"""Object types: what a client can see of a user and a session."""
+
+from __future__ import annotations
+
+import uuid
+
+import graphene
+from graphene import relay
+from graphene_django import DjangoObjectType
+
+from graphql_api.auth import current, current_user
+from users.errors import ServiceError
+from users.images import avatar_url
+from users.models import Session, User
+from users.selectors import active_sessions, user_visible_to
+
+
+class CountableConnection(relay.Connection):
+    """A Relay connection that also tells how many items match."""
+
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(required=True, description="Items matching the filters.")
+
+    @staticmethod
+    def resolve_total_count(root, info) -> int:
+        return root.length
+
+
+class UserType(DjangoObjectType):
+    """An account. Password, staff flags and internal ids are never exposed."""
+
+    avatar_url = graphene.String(description="Absolute URL of the avatar, or null.")
+
+    class Meta:
+        model = User
+        name = "User"
+        interfaces = (relay.Node,)
+        fields = ("email", "name", "bio", "location", "email_verified", "date_joined")
+        connection_class = CountableConnection
+        description = "An account. Fetch your own through `me` or `node(id:)`."
+
+    @classmethod
+    def get_node(cls, info, id: str) -> User | None:
+        """Return the user behind a global id if the caller may see it, else null."""
+        actor = current_user(info)
+        try:
+            return user_visible_to(actor=actor, user_id=int(id))
+        except (ServiceError, ValueError):
+            return None
+
+    @staticmethod
+    def resolve_avatar_url(root: User, info) -> str | None:
+        return avatar_url(root, info.context.build_absolute_uri("/"))
+
+
+for _name, _text in {
+    "email": "The login address (verified or not, see emailVerified).",
+    "name": "Display name.",
+    "bio": "Free text about the user, at most 2000 characters.",
+    "location": "Free-text location.",
+    "email_verified": "Whether the current email address has been verified.",
+    "date_joined": "When the account was created (UTC).",
+}.items():
+    UserType._meta.fields[_name].description = _text
+
+
+class SessionType(DjangoObjectType):
+    """One login: the chain of refresh tokens that descends from it."""
+
+    current = graphene.Boolean(
+        required=True, description="Whether this is the session of the calling token."
+    )
+
+    class Meta:
+        model = Session
+        name = "Session"
+        interfaces = (relay.Node,)
+        fields = ("created_at", "last_used_at", "ip_address", "user_agent")
+        description = "An active login of the caller; revoke it with revokeSession."
+
+    @classmethod
+    def get_node(cls, info, id: str) -> Session | None:
+        """Return one of the caller's own live sessions, else null."""
+        try:
+            session_id = uuid.UUID(id)
+        except ValueError:
+            return None
+        return active_sessions(user=current_user(info)).filter(pk=session_id).first()
+
+    @staticmethod
+    def resolve_current(root: Session, info) -> bool:
+        return root.pk == current(info).session.pk
+
+
+for _name, _text in {
+    "created_at": "When the login happened (UTC).",
+    "last_used_at": "When a token of this session was last refreshed (UTC).",
+    "ip_address": "Client address at the last login or refresh.",
+    "user_agent": "Client user agent at the last login or refresh.",
+}.items():
+    SessionType._meta.fields[_name].description = _text
