@@ -28,8 +28,14 @@ def error_response(code: ErrorCode, status: int, message: str) -> JsonResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    """``handler404``: the exception text is not echoed, it may name internals."""
-    return error_response(ErrorCode.NOT_FOUND, 404, "Not found.")
+    """``handler404`` and the API's catch-all route.
+
+    The exception text is not echoed: it may name internals.
+    """
+    message = "Not found."
+    if not request.path.endswith("/"):
+        message = "Not found. API paths end with a slash."
+    return error_response(ErrorCode.NOT_FOUND, 404, message)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
@@ -39,7 +45,9 @@ def server_error(request: HttpRequest) -> JsonResponse:
     )
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def bad_request(
+    request: HttpRequest, exception: Exception | None = None
+) -> JsonResponse:
     """``handler400``: a request Django refused (bad Host, too many fields, ...)."""
     return error_response(ErrorCode.INVALID_INPUT, 400, "Bad request.")
 

@@ -1,38 +1,53 @@
 """Bearer authentication for the REST surface, over the one token engine.
 
 simplejwt supplies the header parsing and DRF wiring; deciding whether a token is
-valid is left to ``users.tokens.authenticate_access_token`` (through
-``users.services.authenticate``), the same function the GraphQL surface calls.
-So a token issued on either surface works on both, and a revoked session, a
-password change or a deactivated user is refused here at once, in one query,
+valid is left to ``users.services.authenticate`` (``users.tokens.
+authenticate_access_token`` underneath), the same function the GraphQL surface
+calls. So a token issued on either surface works on both, and a revoked session,
+a password change or a deactivated user is refused here at once, in one query,
 instead of when the token expires.
 """
 
 from __future__ import annotations
 
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from core.client_ip import request_meta
 from users import services
-from users.errors import ServiceError
+from users.errors import ErrorCode, ServiceError
 from users.models import User
 from users.tokens import Authenticated
+
+#: Failures that are about the token; anything else (the general rate limit)
+#: leaves as the ServiceError it is, for the exception handler to render.
+_TOKEN_CODES = frozenset({ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED})
 
 
 class BearerAuthentication(JWTAuthentication):
     """``Authorization: Bearer <access>``; ``request.auth`` is the ``Authenticated``.
 
     Views read the caller's session from ``request.auth.session`` (to mark the
-    current one, or to keep it when revoking the others).
+    current one). Another scheme (``Basic ...``) or no header counts as no
+    token: the view then answers 401 ``UNAUTHENTICATED``.
     """
 
-    def get_validated_token(self, raw_token: bytes) -> Authenticated:  # type: ignore[override]
+    def authenticate(self, request: Request) -> tuple[User, Authenticated] | None:
+        header = self.get_header(request)
+        raw_token = None if header is None else self.get_raw_token(header)
+        if raw_token is None:
+            return None
         try:
-            return services.authenticate(token=raw_token.decode("latin-1"))
+            # With ``meta`` the request also counts against the general per-user
+            # and per-IP ceiling, shared with GraphQL.
+            caller = services.authenticate(
+                token=raw_token.decode("latin-1"), meta=request_meta(request)
+            )
         except ServiceError as exc:
-            # Translated at the edge, like simplejwt's own InvalidToken; the code
-            # (TOKEN_INVALID / TOKEN_EXPIRED) survives into the error body.
-            raise AuthenticationFailed(exc.message, code=str(exc.code)) from exc
-
-    def get_user(self, validated_token: Authenticated) -> User:  # type: ignore[override]
-        return validated_token.user
+            if exc.code in _TOKEN_CODES:
+                # Translated at the edge, like simplejwt's own InvalidToken; the
+                # code survives into the error body.
+                raise AuthenticationFailed(exc.message, code=str(exc.code)) from exc
+            raise
+        return caller.user, caller

@@ -150,7 +150,9 @@ class AutoSchema(SwaggerAutoSchema):
         # Set here, not in SWAGGER_SETTINGS: drf_yasg.inspectors reads that setting
         # while it is imported, before this module can be.
         self.field_inspectors = [
-            SerializerInspector if inspector is ReferencingSerializerInspector else inspector
+            SerializerInspector
+            if inspector is ReferencingSerializerInspector
+            else inspector
             for inspector in self.field_inspectors
         ]
 

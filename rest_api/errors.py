@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import (
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 #: The challenge every 401 carries (RFC 7235 requires one).
 BEARER_CHALLENGE = 'Bearer realm="api"'
 #: The challenge when the presented access token was refused (RFC 6750 §3.1).
-INVALID_TOKEN_CHALLENGE = 'Bearer realm="api", error="invalid_token"'
+INVALID_TOKEN_CHALLENGE = 'Bearer realm="api", error="invalid_token"'  # noqa: S105
 
 #: DRF validation codes that mean "you left it out"; every other DRF code is
 #: INVALID_INPUT unless it names an ``ErrorCode`` itself (e.g. ``email_invalid``).
@@ -118,7 +118,9 @@ def to_problem(exc: Exception, context: Mapping[str, Any]) -> Problem:
         return _single(exc.status_code, code, _message(exc.detail))
     view = context.get("view")
     logger.exception("Unhandled exception in %s", type(view).__name__)
-    return _single(500, ErrorCode.INTERNAL_ERROR, DESCRIPTIONS[ErrorCode.INTERNAL_ERROR])
+    return _single(
+        500, ErrorCode.INTERNAL_ERROR, DESCRIPTIONS[ErrorCode.INTERNAL_ERROR]
+    )
 
 
 def _service_problem(exc: ServiceError, error_fields: Mapping[str, str]) -> Problem:

@@ -7,8 +7,11 @@ MAX_LIMIT = 100
 
 
 class LimitOffset(LimitOffsetPagination):
-    """``?limit=&offset=``: simple to document and to jump through, and the
-    staff list is small and ordered by id, so offsets stay cheap and stable."""
+    """``?limit=&offset=``: simple to document, and any page can be reached.
+
+    The staff list is ordered by id and modest in size, so offsets stay cheap
+    and pages stable; a cursor would add opacity for no gain here.
+    """
 
     default_limit = DEFAULT_LIMIT
     max_limit = MAX_LIMIT

@@ -7,15 +7,18 @@ fields a body has and what type each is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.validators import EmailValidator
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.settings import api_settings
 
-#: Longest unknown field name echoed back in an error.
-_MAX_NAME = 64
+#: Unknown field names echoed back in an error must look like field names.
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
 
 class StrictSerializer(serializers.Serializer):
@@ -32,13 +35,20 @@ class StrictSerializer(serializers.Serializer):
     def to_internal_value(self, data: Any) -> Any:
         unknown: dict[str, list[ErrorDetail]] = {}
         if isinstance(data, Mapping):
-            unknown = {
-                str(name)[:_MAX_NAME]: [
-                    ErrorDetail("This field is not accepted here.", code="unknown_field")
+            for name in data:
+                if name in self.fields and not self.fields[name].read_only:
+                    continue
+                # A plausible field name is echoed back; anything else (empty,
+                # control characters, a kilobyte of junk) is reported unnamed.
+                key = name if _FIELD_NAME.fullmatch(str(name)) else NON_FIELD
+                unknown[key] = [
+                    ErrorDetail(
+                        "This field is not accepted here."
+                        if key != NON_FIELD
+                        else "The body has fields this operation does not accept.",
+                        code="unknown_field",
+                    )
                 ]
-                for name in data
-                if name not in self.fields or self.fields[name].read_only
-            }
         try:
             value = super().to_internal_value(data)
         except ValidationError as exc:
@@ -61,7 +71,9 @@ class EmailField(serializers.EmailField):
         super().__init__(**kwargs)
         self.validators = [
             v for v in self.validators if not isinstance(v, EmailValidator)
-        ] + [EmailValidator(message=self.error_messages["invalid"], code="email_invalid")]
+        ] + [
+            EmailValidator(message=self.error_messages["invalid"], code="email_invalid")
+        ]
 
 
 class PasswordField(serializers.CharField):

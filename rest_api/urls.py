@@ -1,7 +1,9 @@
 """REST routes under ``/api/``: version 1 (names ``v1:<name>``) and its docs."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
+from core.views import not_found
 from rest_api.docs import schema_view
 from rest_api.users import views
 
@@ -11,7 +13,9 @@ v1 = [
     path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/token/verify/", views.TokenVerifyView.as_view(), name="token-verify"),
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
-    path("auth/password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "auth/password/reset/", views.PasswordResetView.as_view(), name="password-reset"
+    ),
     path(
         "auth/password/reset/confirm/",
         views.PasswordResetConfirmView.as_view(),
@@ -22,7 +26,9 @@ v1 = [
     path("users/", views.UserListView.as_view(), name="user-list"),
     path("users/me/", views.MeView.as_view(), name="me"),
     path("users/me/avatar/", views.AvatarView.as_view(), name="avatar"),
-    path("users/me/password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path(
+        "users/me/password/", views.PasswordChangeView.as_view(), name="password-change"
+    ),
     path("users/me/sessions/", views.SessionListView.as_view(), name="session-list"),
     path(
         "users/me/sessions/<uuid:session_id>/",
@@ -41,4 +47,8 @@ urlpatterns = [
         {"format": ".json"},
         name="api-schema",
     ),
+    # Anything else under /api/ is a JSON 404, also with DEBUG on (where Django
+    # would render its HTML 404 page instead of calling handler404). Exempt from
+    # CSRF, or a POST to a wrong path would get the HTML CSRF failure page.
+    re_path(r"", csrf_exempt(not_found), name="api-not-found"),
 ]

@@ -24,9 +24,7 @@ class APIView(views.APIView):
         self, serializer_class: type[serializers.Serializer], data: Any = None
     ) -> dict[str, Any]:
         """Validate the body (or ``data``) for shape; a failure becomes a 400."""
-        serializer = serializer_class(
-            data=self.request.data if data is None else data
-        )
+        serializer = serializer_class(data=self.request.data if data is None else data)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 

@@ -55,7 +55,7 @@ class IsCurrentSessionField(serializers.BooleanField):
 
 class UserSerializer(serializers.Serializer):
     id = GlobalIDField(
-        USER_TYPE, help_text='Relay global id, the same as GraphQL\'s `User.id`.'
+        USER_TYPE, help_text="Relay global id, the same as GraphQL's `User.id`."
     )
     email = serializers.EmailField(
         help_text="The verified login address (a requested change stays pending "
@@ -108,4 +108,3 @@ class UserPageSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "UserPage"
-

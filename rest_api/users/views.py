@@ -124,7 +124,10 @@ class TokenRefreshView(PublicAPIView):
         tags=[AUTH],
         request_body=InputSerializer,
         responses={200: TokenPairSerializer},
-        errors={"refresh": [*BODY_TOKEN_ERRORS, E.TOKEN_REUSED], None: [E.RATE_LIMITED]},
+        errors={
+            "refresh": [*BODY_TOKEN_ERRORS, E.TOKEN_REUSED],
+            None: [E.RATE_LIMITED],
+        },
     )
     def post(self, request: Request) -> Response:
         """Return a new access and refresh token; the old refresh token is retired.
