@@ -88,11 +88,13 @@ def max_aliases_rule(max_aliases: int) -> type[ValidationRule]:
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
             self.aliases = 0
+            self.reported = False  # one refusal per document is enough
 
         def enter_field(self, node: FieldNode, *_args):
             if node.alias is not None:
                 self.aliases += 1
-                if self.aliases == max_aliases + 1:
+                if self.aliases > max_aliases and not self.reported:
+                    self.reported = True
                     self.report_error(
                         _too_complex(
                             f"At most {max_aliases} aliases per document.", node
@@ -101,7 +103,8 @@ def max_aliases_rule(max_aliases: int) -> type[ValidationRule]:
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args):
             roots = len(node.selection_set.selections)
-            if roots > max_aliases:
+            if roots > max_aliases and not self.reported:
+                self.reported = True
                 self.report_error(
                     _too_complex(
                         f"At most {max_aliases} root fields per operation.", node

@@ -4,6 +4,14 @@ import pytest
 from django.core.cache import cache
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _reproducible_factories():
+    """Generated names and emails are the same on every run (flakes reproduce)."""
+    import factory.random
+
+    factory.random.reseed_random("accounts-api")
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Start every test with empty rate-limit counters and caches."""

@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.security.SecurityHeadersMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # After CORS, so a browser can read the 413 it gets.
+    "core.request_limits.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -185,6 +187,9 @@ FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
+# Room for multipart framing above an avatar; bodies declaring more than
+# AVATAR_MAX_BYTES + this are refused (413) before they are read. nginx: 6m.
+MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 AVATAR_MAX_PIXELS_SIDE = 4096
 # How many proxies in front of the app append to X-Forwarded-For (nginx: 1).
 NUM_TRUSTED_PROXIES = env.int("NUM_TRUSTED_PROXIES", default=0)

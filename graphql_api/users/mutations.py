@@ -52,11 +52,19 @@ class BaseMutation(relay.ClientIDMutation):
     @classmethod
     def mutate_and_get_payload(cls, root: Any, info: Any, **data: Any) -> BaseMutation:
         refuse_if_rate_limited(info.context)
+        # graphene echoes clientMutationId into the payload itself; it is not
+        # an argument of the operation.
+        data.pop("client_mutation_id", None)
         caller = current(info) if cls.requires_auth else None
         try:
             return cls.perform(info, caller, **data)
         except ServiceError as exc:
-            return cls(errors=user_errors(exc, info.context))
+            return cls.failure(user_errors(exc, info.context))
+
+    @classmethod
+    def failure(cls, errors: list[UserError]) -> BaseMutation:
+        """Build the payload of a mutation that did not happen."""
+        return cls(errors=errors)
 
     @classmethod
     def perform(
@@ -174,6 +182,10 @@ class OkPayload(BaseMutation):
     ok = graphene.Boolean(
         required=True, description="True when the operation was done."
     )
+
+    @classmethod
+    def failure(cls, errors: list[UserError]) -> OkPayload:
+        return cls(ok=False, errors=errors)
 
 
 class RequestPasswordReset(OkPayload):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import graphene
 from graphene import relay
 from graphene_django import DjangoConnectionField
+from graphql import GraphQLError
 
 from graphql_api.auth import current, current_user, require_staff
+from graphql_api.errors import graphql_error
 from graphql_api.users.types import SessionType, UserType
+from users.errors import ErrorCode
 from users.selectors import active_sessions, search_users
 
 
@@ -15,9 +18,11 @@ class UserQueries(graphene.ObjectType):
     me = graphene.Field(
         UserType, description="The caller (UNAUTHENTICATED when anonymous)."
     )
-    node = relay.Node.Field(
+    node = graphene.Field(
+        relay.Node,
+        id=graphene.ID(required=True, description="The ID of the object"),
         description="Relay object identification: your own User and Session nodes; "
-        "staff may fetch any User."
+        "staff may fetch any User.",
     )
     users = DjangoConnectionField(
         UserType,
@@ -38,6 +43,22 @@ class UserQueries(graphene.ObjectType):
     @staticmethod
     def resolve_me(root, info):
         return current_user(info)
+
+    @staticmethod
+    def resolve_node(root, info, id: str):
+        """Null for an id the caller may not see; INVALID_INPUT for a malformed one.
+
+        graphene raises a bare ``Exception`` for an id it cannot parse or whose
+        type is not a node, which would otherwise surface as an internal error.
+        """
+        try:
+            return relay.Node.get_node_from_global_id(info, id)
+        except GraphQLError:
+            raise
+        except Exception as exc:
+            raise graphql_error(
+                ErrorCode.INVALID_INPUT, "Not a valid global id."
+            ) from exc
 
     @staticmethod
     def resolve_users(root, info, search=None, is_active=None, **kwargs):

@@ -135,7 +135,9 @@ def test_a_weak_new_password_is_refused_and_the_token_stays_usable(
     token = _reset_token()
     with pytest.raises(ServiceError) as excinfo:
         services.reset_password(token=token, new_password="short", meta=meta)
-    assert excinfo.value.code == ErrorCode.PASSWORD_TOO_SHORT
+    # "short" may also be too similar to a generated name; both are reported.
+    codes = {error.code for error in excinfo.value.errors}
+    assert ErrorCode.PASSWORD_TOO_SHORT in codes
     with committed():
         services.reset_password(token=token, new_password=NEW, meta=meta)
 
