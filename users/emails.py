@@ -39,7 +39,9 @@ def _publish(kind: str, task: Task, *args: Any, user_id: int | None) -> None:
         except Exception:
             # The traceback names the broker error; the arguments are not logged.
             logger.exception(
-                "Could not publish the %s email for user %s", kind, user_id
+                "Could not publish the %s email for %s",
+                kind,
+                "an address" if user_id is None else f"user {user_id}",
             )
 
     enqueue.__qualname__ = f"publish_{kind}_email"
@@ -79,18 +81,15 @@ def send_password_changed_notice(user: User) -> None:
     )
 
 
-def send_password_reset_email(user: User) -> None:
-    """Send a reset link to the account's current address.
+def send_password_reset_email(email: str) -> None:
+    """Have a worker send a reset link to ``email`` if an active account has it.
 
-    The address is passed along so that the worker can skip the email if it
-    changed in the meantime.
+    The request publishes the same task whether or not the account exists and
+    the worker does the lookup, so the request's work, timing and answer do not
+    reveal which addresses have accounts.
     """
     _publish(
-        "password_reset",
-        email_tasks.send_password_reset_email,
-        user.pk,
-        user.email,
-        user_id=user.pk,
+        "password_reset", email_tasks.send_password_reset_email, email, user_id=None
     )
 
 

@@ -103,3 +103,47 @@ def test_authenticated_requests_count_against_the_general_rate_limit(
     assert response.status_code == 429
     assert codes(response) == [("RATE_LIMITED", None)]
     assert int(response["Retry-After"]) > 0
+
+
+def _graphql(client, query: str, variables: dict, token: str | None = None) -> dict:
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    response = client.post(
+        "/graphql/",
+        data={"query": query, "variables": variables},
+        content_type="application/json",
+        **headers,
+    )
+    return response.json()
+
+
+def test_a_graphql_token_is_401_here_after_a_password_change_on_graphql(client, user):
+    """Issued on GraphQL, invalidated on GraphQL, refused on REST at once."""
+    issued = _graphql(
+        client,
+        "mutation ($e: String!, $p: String!) { tokenAuth(email: $e, password: $p) "
+        "{ token } }",
+        {"e": user.email, "p": DEFAULT_PASSWORD},
+    )
+    access = issued["data"]["tokenAuth"]["token"]
+    assert client_for(access).get(ME).status_code == 200
+
+    changed = _graphql(
+        client,
+        "mutation ($i: ChangePasswordInput!) { changePassword(input: $i) "
+        "{ token errors { code } } }",
+        {
+            "i": {
+                "currentPassword": DEFAULT_PASSWORD,
+                "newPassword": "new-pass-phrase-42",
+            }
+        },
+        token=access,
+    )
+    assert changed["data"]["changePassword"]["errors"] == []
+
+    response = client_for(access).get(ME)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert codes(response)[0][0] in {"TOKEN_INVALID", "UNAUTHENTICATED"}
+    fresh = changed["data"]["changePassword"]["token"]
+    assert client_for(fresh).get(ME).status_code == 200

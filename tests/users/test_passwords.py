@@ -160,3 +160,20 @@ def test_no_password_or_token_reaches_the_logs(user, meta, committed, caplog):
     assert token not in caplog.text
     assert NEW not in caplog.text
     assert pair.access not in caplog.text
+
+
+def test_a_reset_request_does_the_same_work_for_known_and_unknown_addresses(
+    user, meta, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """Same queries (none) and one published task either way: nothing to time."""
+    with (
+        django_assert_num_queries(0),
+        django_capture_on_commit_callbacks() as known,
+    ):
+        services.request_password_reset(email=user.email, meta=meta)
+    with (
+        django_assert_num_queries(0),
+        django_capture_on_commit_callbacks() as unknown,
+    ):
+        services.request_password_reset(email="nobody@example.com", meta=meta)
+    assert len(known) == len(unknown) == 1

@@ -41,17 +41,15 @@ def change_password(
 def request_password_reset(*, email: str, meta: RequestMeta) -> None:
     """Email a reset link if an active account has this address.
 
-    The caller always gets the same answer and the same amount of work is done
-    (one indexed lookup; the email is built and sent by a worker), so the
-    endpoint does not reveal which addresses have accounts.
+    The request does the same work whatever the address: it publishes one task
+    and the worker looks the account up (see ``tasks.emails``). So the answer,
+    the queries and the timing do not reveal which addresses have accounts.
     """
     address = normalize_email(email) if isinstance(email, str) else ""
     ratelimits.enforce("password_reset_request", meta=meta, subject=address.lower())
     if not address or len(address) > 254:
         return
-    user = User.objects.by_email(address).filter(is_active=True).first()
-    if user is not None:
-        emails.send_password_reset_email(user)
+    emails.send_password_reset_email(address)
 
 
 def reset_password(*, token: str, new_password: str, meta: RequestMeta) -> User:
