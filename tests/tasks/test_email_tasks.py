@@ -1,10 +1,8 @@
 import logging
-from smtplib import SMTPException, SMTPServerDisconnected
-from unittest import mock
+from smtplib import SMTPException
 
 import pytest
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend
 
 from tasks import emails as email_tasks
 from tests.factories import UserFactory
@@ -131,25 +129,6 @@ def test_every_email_is_sent_from_the_default_sender(settings):
     settings.DEFAULT_FROM_EMAIL = "Team <team@example.test>"
     email_tasks.send_account_deleted_notice.delay("gone@example.com", "Ada")
     assert mail.outbox[0].from_email == "Team <team@example.test>"
-
-
-def test_a_transient_smtp_failure_is_retried():
-    user = UserFactory()
-    real_send = EmailBackend.send_messages
-    attempts = []
-
-    def flaky(backend, messages):
-        attempts.append(1)
-        if len(attempts) == 1:
-            raise SMTPServerDisconnected("connection dropped")
-        return real_send(backend, messages)
-
-    # Eager mode re-raises Retry when it propagates errors; throw=False runs the
-    # retry in-process instead, as a worker would after the backoff.
-    with mock.patch.object(EmailBackend, "send_messages", flaky):
-        email_tasks.send_password_changed_notice.apply(args=[user.pk], throw=False)
-    assert len(attempts) == 2
-    assert mail.outbox[0].to == [user.email]
 
 
 @pytest.mark.parametrize(

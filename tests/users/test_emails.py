@@ -11,6 +11,7 @@ from django.db import transaction
 
 from tasks import emails as email_tasks
 from tests.factories import UserFactory
+from tests.services.worker import publishing_to
 from users import emails
 from users.email_tokens import (
     check_password_reset_token,
@@ -257,31 +258,16 @@ def test_sending_logs_neither_the_token_nor_the_link(
 @contextmanager
 def _unreachable_broker():
     """Point the live Celery app at a closed loopback port, then restore it."""
-    app = email_tasks.send_password_reset_email.app
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    overrides = {
-        "task_always_eager": False,
-        "broker_url": f"redis://127.0.0.1:{port}/0",
-        "broker_write_url": None,
-        "broker_connection_retry": False,
-        "broker_connection_max_retries": 0,
-        "task_publish_retry": False,
-    }
-    saved = {key: app.conf[key] for key in overrides}
-    # The app caches its connection and producer pools; park the live ones so the
-    # override takes effect, and put them back untouched afterwards.
-    saved_pools = app._pool, app.amqp._producer_pool
-    app._pool = app.amqp._producer_pool = None
-    app.conf.update(overrides)
-    try:
+    with publishing_to(
+        f"redis://127.0.0.1:{port}/0",
+        broker_connection_retry=False,
+        broker_connection_max_retries=0,
+        task_publish_retry=False,
+    ):
         yield
-    finally:
-        app.conf.update(saved)
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool, app.amqp._producer_pool = saved_pools
 
 
 def test_a_broker_outage_after_commit_is_logged_not_raised(
