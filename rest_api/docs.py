@@ -103,12 +103,15 @@ class ErrorSerializer(serializers.Serializer):
 
 def error_responses(
     errors: Mapping[str | None, Iterable[ErrorCode]],
+    error_status: Mapping[ErrorCode, int] | None = None,
 ) -> dict[str, openapi.Response]:
     """Document ``{field: codes}`` as one response per status, with an example."""
+    error_status = error_status or {}
     by_status: dict[int, dict[ErrorCode, list[str | None]]] = {}
     for field, codes in errors.items():
         for code in codes:
-            fields = by_status.setdefault(http_status(code), {}).setdefault(code, [])
+            status = error_status.get(code, http_status(code))
+            fields = by_status.setdefault(status, {}).setdefault(code, [])
             if field not in fields:
                 fields.append(field)
     responses = {}
@@ -178,7 +181,8 @@ class AutoSchema(SwaggerAutoSchema):
             errors.setdefault(None, []).extend(BODY_ERRORS)
         if self.is_protected():
             errors.setdefault(None, []).extend(PROTECTED_ERRORS)
-        for status, response in error_responses(errors).items():
+        error_status = getattr(self.view, "error_status", {})
+        for status, response in error_responses(errors, error_status).items():
             responses.setdefault(status, response)
         return responses
 

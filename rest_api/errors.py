@@ -81,7 +81,12 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
 def to_problem(exc: Exception, context: Mapping[str, Any]) -> Problem:
     """Decide status, codes and headers for ``exc`` (exposed for the tests)."""
     if isinstance(exc, ServiceError):
-        return _service_problem(exc, getattr(context.get("view"), "error_fields", {}))
+        view = context.get("view")
+        return _service_problem(
+            exc,
+            getattr(view, "error_fields", {}),
+            getattr(view, "error_status", {}),
+        )
     if isinstance(exc, exceptions.ValidationError):
         return Problem(400, list(_flatten(exc.detail)))
     if isinstance(exc, RequestDataTooBig):
@@ -123,7 +128,11 @@ def to_problem(exc: Exception, context: Mapping[str, Any]) -> Problem:
     )
 
 
-def _service_problem(exc: ServiceError, error_fields: Mapping[str, str]) -> Problem:
+def _service_problem(
+    exc: ServiceError,
+    error_fields: Mapping[str, str],
+    error_status: Mapping[ErrorCode, int],
+) -> Problem:
     """Translate the domain error; ``error_fields`` renames service arguments.
 
     A service names fields after its keyword arguments (``refresh_token``); a view
@@ -139,7 +148,7 @@ def _service_problem(exc: ServiceError, error_fields: Mapping[str, str]) -> Prob
     headers = {}
     if exc.code == ErrorCode.RATE_LIMITED and exc.retry_after:
         headers["Retry-After"] = str(exc.retry_after)
-    return Problem(http_status(exc.code), errors, headers)
+    return Problem(error_status.get(exc.code, http_status(exc.code)), errors, headers)
 
 
 def _flatten(detail: Any, prefix: str | None = None) -> Iterable[FieldError]:

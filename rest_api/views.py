@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from rest_framework import serializers, views
 
 from core.client_ip import request_meta
+from users.errors import ErrorCode
 from users.meta import RequestMeta
 
 
@@ -15,10 +16,13 @@ class APIView(views.APIView):
     """A view behind the Bearer token (the settings' default: secure by default).
 
     ``error_fields`` renames a service's argument names in errors to the body's
-    field names (see ``rest_api.errors``).
+    field names, and ``error_status`` overrides a code's status for this view
+    (see ``rest_api.errors``).
     """
 
     error_fields: ClassVar[Mapping[str, str]] = {}
+    #: Statuses that differ from ``users.errors.HTTP_STATUS`` for this view.
+    error_status: ClassVar[Mapping[ErrorCode, int]] = {}
 
     def parse(
         self, serializer_class: type[serializers.Serializer], data: Any = None

@@ -42,6 +42,10 @@ NEW_PASSWORD_ERRORS = [
     E.PASSWORD_ENTIRELY_NUMERIC,
 ]
 BODY_TOKEN_ERRORS = [E.REQUIRED, E.TOKEN_INVALID, E.TOKEN_EXPIRED]
+#: A bad link token (reset, verification) is a 400 on its ``token`` field, not a
+#: 401: the caller's credentials are fine, and a client that answers every 401 by
+#: refreshing or logging out must not do so over a stale emailed link.
+LINK_TOKEN_STATUS = {E.TOKEN_INVALID: 400, E.TOKEN_EXPIRED: 400}
 #: Operations that refuse to run while the rate limiter's store is down.
 FAIL_CLOSED = [E.RATE_LIMITED, E.SERVICE_UNAVAILABLE]
 
@@ -214,6 +218,8 @@ class PasswordResetView(PublicAPIView):
 
 
 class PasswordResetConfirmView(PublicAPIView):
+    error_status = LINK_TOKEN_STATUS
+
     class InputSerializer(StrictSerializer):
         token = serializers.CharField()
         new_password = PasswordField()
@@ -237,6 +243,8 @@ class PasswordResetConfirmView(PublicAPIView):
 
 
 class EmailVerifyView(PublicAPIView):
+    error_status = LINK_TOKEN_STATUS
+
     class InputSerializer(StrictSerializer):
         token = serializers.CharField()
 

@@ -302,6 +302,22 @@ def test_password_reset_confirm_revokes_existing_tokens(api, user, mailing):
 def test_password_reset_confirm_with_a_bad_token_says_token_invalid(api):
     response = api.post(RESET_CONFIRM, {"token": "bogus", "new_password": STRONG})
     assert codes(response) == [("TOKEN_INVALID", "token")]
+    # A stale link is bad input, not bad credentials: no 401 that would make a
+    # client refresh or drop its session.
+    assert response.status_code == 400
+    assert "WWW-Authenticate" not in response
+
+
+def test_a_used_reset_link_is_a_400_even_for_a_logged_in_client(
+    auth_api, user, mailing
+):
+    with mailing():
+        auth_api.post(RESET, {"email": user.email})
+    body = {"token": token_from_last_mail(), "new_password": STRONG}
+    assert auth_api.post(RESET_CONFIRM, body).status_code == 204
+    again = auth_api.post(RESET_CONFIRM, body)
+    assert again.status_code == 400
+    assert codes(again) == [("TOKEN_INVALID", "token")]
 
 
 def test_password_reset_confirm_with_a_weak_password_says_why(api, user, mailing):
@@ -328,6 +344,8 @@ def test_email_verify_marks_the_address_verified(api, mailing):
 def test_email_verify_with_a_bad_token_says_token_invalid(api):
     response = api.post(EMAIL_VERIFY, {"token": "bogus"})
     assert codes(response) == [("TOKEN_INVALID", "token")]
+    assert response.status_code == 400
+    assert "WWW-Authenticate" not in response
 
 
 def test_email_resend_answers_202_and_sends_the_link_again(mailing):

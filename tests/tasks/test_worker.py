@@ -74,6 +74,7 @@ def test_a_reset_link_reaches_only_a_known_address_and_resets_once(client, smtp)
     path = "/api/v1/auth/password/reset/confirm/"
     assert _post(client, path, confirm).status_code == 204
     again = _post(client, path, confirm)
+    assert again.status_code == 400
     assert again.json()["errors"][0]["code"] == "TOKEN_INVALID"
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
