@@ -65,20 +65,24 @@ def graphql_error(
     return GraphQLError(message or DESCRIPTIONS[code], extensions=extensions)
 
 
-def from_service_error(exc: ServiceError) -> GraphQLError:
+def from_service_error(exc: ServiceError, request: object) -> GraphQLError:
+    """Build the GraphQL error for ``exc``; a rate limit also marks the request.
+
+    Once marked, every later field of the same document is refused
+    (``refuse_if_rate_limited``), so one request cannot keep trying.
+    """
+    if exc.code == DomainErrorCode.RATE_LIMITED:
+        setattr(request, RATE_LIMITED_FLAG, exc.retry_after or 1)
     return graphql_error(exc.code, exc.message, retry_after=exc.retry_after)
 
 
 def user_errors(exc: ServiceError, request: object) -> list[UserError]:
     """Turn a ServiceError into payload errors, or raise it as a GraphQL error.
 
-    Transport codes are raised; a rate limit also marks the request so the rest
-    of the document is refused.
+    Transport codes (authentication, permission, rate limit) are raised.
     """
     if exc.code in TRANSPORT_CODES:
-        if exc.code == DomainErrorCode.RATE_LIMITED:
-            setattr(request, RATE_LIMITED_FLAG, exc.retry_after or 1)
-        raise from_service_error(exc) from exc
+        raise from_service_error(exc, request) from exc
     return [
         UserError(field=camel_case(error.field), code=error.code, message=error.message)
         for error in exc.errors

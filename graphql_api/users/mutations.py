@@ -22,7 +22,6 @@ from graphql_relay import from_global_id
 from core.client_ip import request_meta
 from graphql_api.auth import current
 from graphql_api.errors import (
-    RATE_LIMITED_FLAG,
     UserError,
     from_service_error,
     refuse_if_rate_limited,
@@ -303,9 +302,7 @@ def _call(info: Any, operation, **kwargs):
     try:
         return operation(**kwargs)
     except ServiceError as exc:
-        if exc.code == ErrorCode.RATE_LIMITED:
-            setattr(info.context, RATE_LIMITED_FLAG, exc.retry_after or 1)
-        raise from_service_error(exc) from exc
+        raise from_service_error(exc, info.context) from exc
 
 
 class TokenPairMixin:
