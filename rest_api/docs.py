@@ -106,11 +106,10 @@ def error_responses(
     error_status: Mapping[ErrorCode, int] | None = None,
 ) -> dict[str, openapi.Response]:
     """Document ``{field: codes}`` as one response per status, with an example."""
-    error_status = error_status or {}
     by_status: dict[int, dict[ErrorCode, list[str | None]]] = {}
     for field, codes in errors.items():
         for code in codes:
-            status = error_status.get(code, http_status(code))
+            status = http_status(code, error_status)
             fields = by_status.setdefault(status, {}).setdefault(code, [])
             if field not in fields:
                 fields.append(field)

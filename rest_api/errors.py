@@ -148,7 +148,7 @@ def _service_problem(
     headers = {}
     if exc.code == ErrorCode.RATE_LIMITED and exc.retry_after:
         headers["Retry-After"] = str(exc.retry_after)
-    return Problem(error_status.get(exc.code, http_status(exc.code)), errors, headers)
+    return Problem(http_status(exc.code, error_status), errors, headers)
 
 
 def _flatten(detail: Any, prefix: str | None = None) -> Iterable[FieldError]:

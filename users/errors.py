@@ -7,6 +7,7 @@ GraphQL's ``ErrorCode`` enum and the REST exception handler are generated from
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -147,5 +148,10 @@ HTTP_STATUS: dict[ErrorCode, int] = {
 }
 
 
-def http_status(code: ErrorCode) -> int:
+def http_status(
+    code: ErrorCode, overrides: Mapping[ErrorCode, int] | None = None
+) -> int:
+    """REST status of ``code``; ``overrides`` are a view's own exceptions."""
+    if overrides and code in overrides:
+        return overrides[code]
     return HTTP_STATUS.get(code, 400)
