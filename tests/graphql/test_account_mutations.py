@@ -1,7 +1,6 @@
 """Every account mutation through /graphql/: payloads, UserErrors and codes."""
 
 import io
-import re
 
 import pytest
 from django.core import mail
@@ -9,7 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.graphql.conftest import login
+from tests.graphql.client import login
+from tests.links import link_token, token_from_last_mail
 from users.models import Session, User
 
 pytestmark = pytest.mark.django_db
@@ -62,10 +62,6 @@ DELETE_AVATAR = (
 )
 ME = "query { me { email name emailVerified avatarUrl } }"
 NEW_PASSWORD = "a-brand-new-passphrase"
-
-
-def _mail_token() -> str:
-    return re.search(r"token=([^\s&\"<>]+)", mail.outbox[-1].body).group(1)
 
 
 def _errors(result, mutation: str) -> list[tuple[str | None, str]]:
@@ -170,7 +166,7 @@ def test_update_profile_email_change_waits_for_the_new_address(
     recipients = sorted(m.to[0] for m in mail.outbox)
     assert recipients == sorted([old, "moved@example.com"])
     link_mail = next(m for m in mail.outbox if m.to == ["moved@example.com"])
-    token = re.search(r"token=([^\s&\"<>]+)", link_mail.body).group(1)
+    token = link_token(link_mail.body)
 
     verified = auth_gql(VERIFY_EMAIL, {"token": token})
     assert verified.data["verifyEmail"] == {"ok": True, "errors": []}
@@ -269,7 +265,7 @@ def test_reset_password_with_the_mailed_token_works_once(gql, user, committed):
     pair = login(user)
     with committed():
         gql(REQUEST_RESET, {"email": user.email})
-    token = _mail_token()
+    token = token_from_last_mail()
 
     first = gql(RESET, {"input": {"token": token, "newPassword": NEW_PASSWORD}})
     assert first.data["resetPassword"] == {"ok": True, "errors": []}
@@ -295,7 +291,7 @@ def test_reset_password_with_a_garbage_token(gql):
 
 def test_resend_and_verify_email(client, committed):
     unverified = UserFactory(email_verified=False)
-    from tests.graphql.conftest import GraphQLClient
+    from tests.graphql.client import GraphQLClient
 
     gql = GraphQLClient(client, login(unverified).access)
     with committed():
@@ -303,7 +299,7 @@ def test_resend_and_verify_email(client, committed):
     assert resent.data["resendVerificationEmail"] == {"ok": True, "errors": []}
     assert [m.to for m in mail.outbox] == [[unverified.email]]
 
-    verified = gql(VERIFY_EMAIL, {"token": _mail_token()})
+    verified = gql(VERIFY_EMAIL, {"token": token_from_last_mail()})
     assert verified.data["verifyEmail"] == {"ok": True, "errors": []}
     assert gql(ME).data["me"]["emailVerified"] is True
 

@@ -4,7 +4,7 @@ import pytest
 from graphql_relay import to_global_id
 
 from tests.factories import StaffFactory, UserFactory
-from tests.graphql.conftest import GraphQLClient, login
+from tests.graphql.client import GraphQLClient, login
 from users.models import Session
 
 pytestmark = pytest.mark.django_db

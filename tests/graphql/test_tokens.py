@@ -8,7 +8,7 @@ from graphql_jwt.shortcuts import get_user_by_token
 from rest_framework.test import APIClient
 
 from tests.factories import DEFAULT_PASSWORD
-from tests.graphql.conftest import login
+from tests.graphql.client import login
 from users.models import Session
 from users.tokens import AccessToken
 

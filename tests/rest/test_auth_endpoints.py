@@ -5,7 +5,8 @@ from django.core import mail
 from graphql_relay import to_global_id
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.rest.utils import client_for, codes, login, token_from_last_mail
+from tests.links import token_from_last_mail
+from tests.rest.utils import client_for, codes, login
 from users.models import Session, User
 from users.tokens import authenticate_access_token
 

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import DEFAULT_PASSWORD
+from tests.graphql.client import GraphQLClient
 from tests.rest.utils import META, client_for, codes
 from users import services
 from users.tokens import AccessToken
@@ -105,30 +106,18 @@ def test_authenticated_requests_count_against_the_general_rate_limit(
     assert int(response["Retry-After"]) > 0
 
 
-def _graphql(client, query: str, variables: dict, token: str | None = None) -> dict:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    response = client.post(
-        "/graphql/",
-        data={"query": query, "variables": variables},
-        content_type="application/json",
-        **headers,
-    )
-    return response.json()
-
-
 def test_a_graphql_token_is_401_here_after_a_password_change_on_graphql(client, user):
     """Issued on GraphQL, invalidated on GraphQL, refused on REST at once."""
-    issued = _graphql(
-        client,
+    gql = GraphQLClient(client)
+    issued = gql(
         "mutation ($e: String!, $p: String!) { tokenAuth(email: $e, password: $p) "
         "{ token } }",
         {"e": user.email, "p": DEFAULT_PASSWORD},
     )
-    access = issued["data"]["tokenAuth"]["token"]
+    access = issued.data["tokenAuth"]["token"]
     assert client_for(access).get(ME).status_code == 200
 
-    changed = _graphql(
-        client,
+    changed = gql(
         "mutation ($i: ChangePasswordInput!) { changePassword(input: $i) "
         "{ token errors { code } } }",
         {
@@ -139,11 +128,11 @@ def test_a_graphql_token_is_401_here_after_a_password_change_on_graphql(client, 
         },
         token=access,
     )
-    assert changed["data"]["changePassword"]["errors"] == []
+    assert changed.data["changePassword"]["errors"] == []
 
     response = client_for(access).get(ME)
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert codes(response)[0][0] in {"TOKEN_INVALID", "UNAUTHENTICATED"}
-    fresh = changed["data"]["changePassword"]["token"]
+    fresh = changed.data["changePassword"]["token"]
     assert client_for(fresh).get(ME).status_code == 200

@@ -1,9 +1,7 @@
 """Helpers for the REST tests."""
 
 import json
-import re
 
-from django.core import mail
 from rest_framework.test import APIClient
 
 from tests.factories import DEFAULT_PASSWORD
@@ -29,7 +27,3 @@ def client_for(access: str) -> APIClient:
 def codes(response) -> list[tuple[str, str | None]]:
     """The (code, field) pairs of an error body."""
     return [(e["code"], e["field"]) for e in json.loads(response.content)["errors"]]
-
-
-def token_from_last_mail() -> str:
-    return re.search(r"token=([^\s&\"<>]+)", mail.outbox[-1].body).group(1)

@@ -6,11 +6,10 @@ email and delivers it over SMTP to a local server, and the link it carries is
 then used through the API.
 """
 
-import re
-
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.links import link_token
 from users.models import User
 
 pytestmark = [
@@ -26,7 +25,7 @@ def _text(message) -> str:
 
 
 def _token(message) -> str:
-    return re.search(r"token=([^\s&\"<>]+)", _text(message)).group(1)
+    return link_token(_text(message))
 
 
 def _post(client, path: str, body: dict, token: str | None = None):

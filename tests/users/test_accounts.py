@@ -1,4 +1,3 @@
-import re
 import threading
 
 import pytest
@@ -6,6 +5,7 @@ from django.core import mail
 from django.db import connections
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.links import link_token, token_from_last_mail
 from users import services
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
@@ -14,11 +14,6 @@ from users.models import User
 pytestmark = pytest.mark.django_db
 
 STRONG = "a-long-unusual-passphrase-42"
-
-
-def _token_from_last_mail() -> str:
-    body = mail.outbox[-1].body
-    return re.search(r"token=([^\s&\"<>]+)", body).group(1)
 
 
 def _codes(excinfo) -> list[tuple[str, str | None]]:
@@ -179,7 +174,7 @@ def test_following_the_change_link_applies_the_new_email(user, meta, committed):
     with committed():
         services.update_profile(user=user, meta=meta, email="fresh@example.com")
     to_new = next(m for m in mail.outbox if m.to == ["fresh@example.com"])
-    token = re.search(r"token=([^\s&\"<>]+)", to_new.body).group(1)
+    token = link_token(to_new.body)
     services.verify_email(token=token)
     user.refresh_from_db()
     assert (user.email, user.pending_email, user.email_verified) == (
@@ -199,7 +194,7 @@ def test_an_email_change_to_a_taken_address_says_email_taken(user, meta):
 def test_verifying_registration_marks_the_email_verified(meta, committed):
     with committed():
         services.register(email="v@example.com", password=STRONG, meta=meta)
-    user = services.verify_email(token=_token_from_last_mail())
+    user = services.verify_email(token=token_from_last_mail())
     assert user.email_verified
 
 
@@ -207,7 +202,7 @@ def test_a_superseded_email_change_link_is_invalid(user, meta, committed):
     with committed():
         services.update_profile(user=user, meta=meta, email="first@example.com")
     first = next(m for m in mail.outbox if m.to == ["first@example.com"])
-    first_token = re.search(r"token=([^\s&\"<>]+)", first.body).group(1)
+    first_token = link_token(first.body)
     with committed():
         services.update_profile(user=user, meta=meta, email="second@example.com")
     with pytest.raises(ServiceError) as excinfo:

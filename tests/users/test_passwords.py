@@ -1,10 +1,10 @@
 import logging
-import re
 
 import pytest
 from django.core import mail
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.links import token_from_last_mail
 from users import services
 from users.errors import ErrorCode, ServiceError
 from users.tokens import authenticate_access_token
@@ -12,10 +12,6 @@ from users.tokens import authenticate_access_token
 pytestmark = pytest.mark.django_db
 
 NEW = "brand-new-passphrase-77"
-
-
-def _reset_token() -> str:
-    return re.search(r"token=([^\s&\"<>]+)", mail.outbox[-1].body).group(1)
 
 
 def test_change_password_requires_the_current_password(user, meta):
@@ -97,7 +93,9 @@ def test_reset_password_sets_the_password_and_revokes_sessions(user, meta, commi
     with committed():
         services.request_password_reset(email=user.email, meta=meta)
     with committed():
-        services.reset_password(token=_reset_token(), new_password=NEW, meta=meta)
+        services.reset_password(
+            token=token_from_last_mail(), new_password=NEW, meta=meta
+        )
     assert services.login(email=user.email, password=NEW, meta=meta)
     with pytest.raises(ServiceError):
         authenticate_access_token(pair.access)
@@ -106,7 +104,7 @@ def test_reset_password_sets_the_password_and_revokes_sessions(user, meta, commi
 def test_a_reset_token_works_only_once(user, meta, committed):
     with committed():
         services.request_password_reset(email=user.email, meta=meta)
-    token = _reset_token()
+    token = token_from_last_mail()
     with committed():
         services.reset_password(token=token, new_password=NEW, meta=meta)
     with pytest.raises(ServiceError) as excinfo:
@@ -119,7 +117,7 @@ def test_a_reset_token_works_only_once(user, meta, committed):
 def test_a_reset_token_expires(user, meta, committed, settings):
     with committed():
         services.request_password_reset(email=user.email, meta=meta)
-    token = _reset_token()
+    token = token_from_last_mail()
     settings.PASSWORD_RESET_TIMEOUT = -1
     with pytest.raises(ServiceError) as excinfo:
         services.reset_password(token=token, new_password=NEW, meta=meta)
@@ -132,7 +130,7 @@ def test_a_weak_new_password_is_refused_and_the_token_stays_usable(
 ):
     with committed():
         services.request_password_reset(email=user.email, meta=meta)
-    token = _reset_token()
+    token = token_from_last_mail()
     with pytest.raises(ServiceError) as excinfo:
         services.reset_password(token=token, new_password="short", meta=meta)
     # "short" may also be too similar to a generated name; both are reported.
@@ -153,7 +151,7 @@ def test_no_password_or_token_reaches_the_logs(user, meta, committed, caplog):
     caplog.set_level(logging.DEBUG)
     with committed():
         services.request_password_reset(email=user.email, meta=meta)
-    token = _reset_token()
+    token = token_from_last_mail()
     with committed():
         services.reset_password(token=token, new_password=NEW, meta=meta)
     pair = services.login(email=user.email, password=NEW, meta=meta)
