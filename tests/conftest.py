@@ -52,3 +52,60 @@ def committed(django_capture_on_commit_callbacks):
     ``transaction.on_commit``) only happens inside ``with committed(): ...``.
     """
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def redis_commands(monkeypatch):
+    """Record every round trip this process makes to Redis, as command names.
+
+    Counts at redis-py's socket write (``send_packed_command``), which every
+    client in the process goes through (the cache, the limiter); a pipeline or a
+    script call is one entry. Behaviour is untouched: the real server answers.
+    """
+    from contextlib import contextmanager
+
+    from redis.connection import AbstractConnection
+
+    original = AbstractConnection.send_packed_command
+    recording: list[list[list[str]]] = []
+
+    def counting(self, command, *args, **kwargs):
+        if recording:
+            recording[-1].append(_command_names(command))
+        return original(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+
+    @contextmanager
+    def record():
+        sent: list[list[str]] = []
+        recording.append(sent)
+        try:
+            yield sent
+        finally:
+            recording.remove(sent)
+
+    return record
+
+
+def _command_names(packed) -> list[str]:
+    chunks = [packed] if isinstance(packed, bytes | str) else list(packed)
+    names = []
+    for chunk in chunks:
+        raw = chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+        parts = raw.split(b"\r\n")
+        if len(parts) > 2 and parts[0].startswith(b"*"):
+            names.append(parts[2].decode(errors="replace").upper())
+    return names
+
+
+@pytest.fixture
+def redis_client():
+    """A plain client on the suite's Redis, to look at what the app stored."""
+    import os
+
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    yield client
+    client.close()

@@ -7,9 +7,9 @@ of a batch all draw on the same budget.
 Policy format
 -------------
 ``settings.RATE_LIMITS`` maps an operation name to a list of buckets, each written
-``"<rate> <key>"``. The rate uses django-ratelimit's syntax (``"5/m"``, ``"100/h"``,
-``"10/5m"``: count / optional multiplier + ``s``, ``m``, ``h`` or ``d``); the key
-says what the bucket counts per:
+``"<rate> <key>"``. The rate is written ``count/period`` (``"5/m"``, ``"100/h"``,
+``"10/5m"``: an optional multiplier + ``s``, ``m``, ``h`` or ``d``, the syntax
+django-ratelimit made familiar); the key says what the bucket counts per:
 
 ``ip``
     the caller's address from ``RequestMeta`` (IPv6 grouped by /64, like
@@ -31,13 +31,14 @@ then succeeds or fails: a correct password does not reset the per-IP counter, or
 one known account would let an attacker keep guessing others from the same
 address. A bucket whose key is unknown (no ``subject``, no IP) is skipped.
 
-Windows are django-ratelimit's fixed windows (with a per-key offset so that not
-every bucket resets at the same second); ``retry_after`` is the number of seconds
-until the latest-resetting exceeded bucket rolls over, so retrying then succeeds.
+Windows are fixed windows that open at a key's first attempt (so not every bucket
+resets at the same second); ``retry_after`` is the number of seconds until the
+latest-resetting exceeded bucket rolls over, so retrying then succeeds.
 
-Counters live in the Django cache named by ``RATELIMIT_USE_CACHE`` (``default``:
-Redis). The key material (addresses, emails, ids) is HMAC'd with the secret key
-before django-ratelimit hashes it again, so the store never holds an email and
+Counting is ``users.ratecounter``'s job: all of a call's buckets are counted in
+one atomic Redis round trip (a Lua script), in the Redis server of the Django
+cache named by ``RATELIMIT_USE_CACHE`` (``default``). The key material (addresses,
+emails, ids) is HMAC'd with the secret key, so the store never holds an email and
 a dictionary of known addresses cannot be matched against its keys.
 
 When the store is unreachable
@@ -51,21 +52,22 @@ authenticated or cheap, and refusing token refreshes or profile edits would turn
 Redis outage into an outage of the whole API. The cache's socket timeouts (1 s)
 bound how long a call can wait for a dead server.
 
-``RATELIMIT_ENABLE = False`` (django-ratelimit's own switch) turns all limits off.
+``RATELIMIT_ENABLE = False`` turns all limits off.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.crypto import salted_hmac
-from django_ratelimit.core import _split_rate, get_usage
 
+from users import ratecounter
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 
@@ -95,6 +97,8 @@ KEY_KINDS = frozenset({"ip", "email", "user"})
 #: budget instead of escaping the IP buckets altogether.
 UNKNOWN_IP = "unknown"
 _HMAC_SALT = "users.ratelimits"
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -107,11 +111,21 @@ class Bucket:
     period: int
 
 
+def parse_rate(rate: str) -> tuple[int, int]:
+    """Read ``"10/5m"`` as (10 attempts, 300 seconds)."""
+    match = _RATE.match(rate)
+    if match is None:
+        raise ValueError(f"{rate!r} is not '<count>/<period>'")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * _SECONDS[unit]
+
+
+@lru_cache(maxsize=256)
 def parse_bucket(spec: str) -> Bucket:
     """Read ``"<rate> <key>"``; a typo must fail loudly, not disable a limit."""
     try:
         rate, kind = spec.split()
-        limit, period = _split_rate(rate)
+        limit, period = parse_rate(rate)
     except (AttributeError, TypeError, ValueError) as exc:
         raise ImproperlyConfigured(
             f"RATE_LIMITS bucket {spec!r} is not '<rate> <key>', e.g. '10/m ip'"
@@ -130,41 +144,45 @@ def buckets_for(operation: str) -> list[Bucket]:
     table = {**DEFAULT_RATE_LIMITS, **getattr(settings, "RATE_LIMITS", {})}
     if operation not in table:
         raise ImproperlyConfigured(f"No rate-limit policy for operation {operation!r}")
+    specs = table[operation]
+    if not all(isinstance(spec, str) for spec in specs):
+        raise ImproperlyConfigured(f"RATE_LIMITS[{operation!r}] must list strings")
     # Identical specs would share a cache key and count each attempt twice.
-    return [parse_bucket(spec) for spec in dict.fromkeys(table[operation])]
+    return [parse_bucket(spec) for spec in dict.fromkeys(specs)]
 
 
 def enforce(operation: str, *, meta: RequestMeta, subject: str | None = None) -> None:
     """Count one attempt at ``operation`` and refuse it if any bucket is over.
 
-    Raises ``ServiceError(RATE_LIMITED, retry_after=...)`` when over a limit, and
+    Every bucket is counted in one atomic store round trip. Raises
+    ``ServiceError(RATE_LIMITED, retry_after=...)`` when over a limit, and
     ``ServiceError(SERVICE_UNAVAILABLE)`` when the counter store is down and the
     operation fails closed.
     """
     buckets = buckets_for(operation)
-    retry_after = 0
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return
+    counted: list[tuple[Bucket, ratecounter.Window]] = []
+    prefix = ratecounter.key_prefix()
     for bucket in buckets:
-        value = _key_value(bucket.kind, meta=meta, subject=subject)
-        if value is None:
-            continue
-        try:
-            usage = _count(operation, bucket, value)
-        except ImproperlyConfigured:
-            raise
-        except Exception as exc:
-            _store_failed(operation, exc)
-            return
-        if usage is None:
-            # RATELIMIT_ENABLE is off (or django-ratelimit's own fail-open).
-            continue
-        if usage["time_left"] < 0:
-            # django-ratelimit's answer when the counter could not be read back.
-            _store_failed(operation, None)
-            return
-        if usage["should_limit"]:
-            # time_left counts to the window's last whole second, which still
-            # belongs to it; the next window opens one second later.
-            retry_after = max(retry_after, usage["time_left"] + 1)
+        key = bucket_key(operation, bucket, meta=meta, subject=subject, prefix=prefix)
+        if key is not None:
+            counted.append((bucket, ratecounter.Window(key, bucket.period * 1000)))
+    if not counted:
+        return
+    try:
+        usages = ratecounter.hit([window for _bucket, window in counted])
+    except Exception as exc:  # the store's errors are many; all mean "unknown"
+        _store_failed(operation, exc)
+        return
+    retry_after = max(
+        (
+            max(1, -(-usage.ms_left // 1000))  # whole seconds, rounded up
+            for (bucket, _window), usage in zip(counted, usages, strict=True)
+            if usage.count > bucket.limit
+        ),
+        default=0,
+    )
     if retry_after:
         raise ServiceError(
             ErrorCode.RATE_LIMITED,
@@ -173,20 +191,25 @@ def enforce(operation: str, *, meta: RequestMeta, subject: str | None = None) ->
         )
 
 
+def bucket_key(
+    operation: str,
+    bucket: Bucket,
+    *,
+    meta: RequestMeta,
+    subject: str | None,
+    prefix: str | None = None,
+) -> str | None:
+    """Return the store key counting ``bucket`` for this caller (None: skipped)."""
+    value = _key_value(bucket.kind, meta=meta, subject=subject)
+    if value is None:
+        return None
+    prefix = ratecounter.key_prefix() if prefix is None else prefix
+    return f"{prefix}:{operation}:{bucket.rate}:{bucket.kind}:{value}"
+
+
 def rate_limited_message(seconds: int) -> str:
     unit = "second" if seconds == 1 else "seconds"
     return f"Too many attempts. Try again in {seconds} {unit}."
-
-
-def _count(operation: str, bucket: Bucket, value: str) -> dict[str, Any] | None:
-    # The key is a callable so that django-ratelimit needs no request object.
-    return get_usage(
-        None,
-        group=f"accounts:{operation}",
-        key=lambda _group, _request: value,
-        rate=bucket.rate,
-        increment=True,
-    )
 
 
 def _key_value(kind: str, *, meta: RequestMeta, subject: str | None) -> str | None:
@@ -215,9 +238,9 @@ def _ip_key(address: str | None) -> str:
     return str(ipaddress.ip_network(f"{ip}/{mask}", strict=False).network_address)
 
 
-def _store_failed(operation: str, exc: BaseException | None) -> None:
+def _store_failed(operation: str, exc: BaseException) -> None:
     fail_closed = getattr(settings, "RATE_LIMIT_FAIL_CLOSED", DEFAULT_FAIL_CLOSED)
-    reason = type(exc).__name__ if exc is not None else "unreadable counter"
+    reason = type(exc).__name__
     if operation in fail_closed:
         logger.error(
             "Rate-limit store unavailable (%s); refusing %s", reason, operation

@@ -1,0 +1,162 @@
+"""Guards against rot on the hot paths: SQL queries and Redis round trips.
+
+Each hot operation has a budget of database queries and Redis round trips; a
+change that adds one (a second lookup, a per-bucket counter call, a COUNT on the
+staff list) fails here long before a benchmark would notice. The figures the
+budgets buy are in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from tests.factories import DEFAULT_PASSWORD
+from tests.graphql.client import GraphQLClient
+from tests.rest.utils import client_for, login
+
+pytestmark = pytest.mark.django_db
+
+ME_QUERY = "{ me { id email name } }"
+
+
+@pytest.fixture
+def measure(redis_commands):
+    """Run a callable; return (its result, SQL statements, Redis round trips)."""
+
+    def run(call):
+        with CaptureQueriesContext(connection) as queries, redis_commands() as sent:
+            result = call()
+        statements = [
+            q["sql"]
+            for q in queries.captured_queries
+            if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+        ]
+        return result, statements, sent
+
+    return run
+
+
+def _warm(call):
+    """One call first: loads the Lua script, compiles lazy objects, fills caches."""
+    call()
+
+
+# --- me ---------------------------------------------------------------------------
+
+
+def test_rest_me_is_one_query_and_one_redis_round_trip(user, measure):
+    api = client_for(login(user).access)
+    _warm(lambda: api.get("/api/v1/users/me/"))
+
+    response, statements, sent = measure(lambda: api.get("/api/v1/users/me/"))
+
+    assert response.status_code == 200
+    assert len(statements) == 1, statements
+    assert len(sent) == 1, sent
+
+
+def test_graphql_me_is_one_query_and_one_redis_round_trip(client, user, measure):
+    gql = GraphQLClient(client, login(user).access)
+    _warm(lambda: gql(ME_QUERY))
+
+    result, statements, sent = measure(lambda: gql(ME_QUERY))
+
+    assert result.data["me"]["email"] == user.email
+    assert len(statements) == 1, statements
+    assert len(sent) == 1, sent
+
+
+def test_session_and_user_come_from_one_joined_query(user, measure):
+    api = client_for(login(user).access)
+
+    _response, statements, _sent = measure(lambda: api.get("/api/v1/users/me/"))
+
+    (lookup,) = statements
+    assert '"users_session"' in lookup
+    assert '"users_user"' in lookup
+
+
+def test_rest_profile_patch_costs_a_bounded_number_of_queries(user, measure):
+    api = client_for(login(user).access)
+    _warm(lambda: api.patch("/api/v1/users/me/", {"bio": "warm"}, format="json"))
+
+    response, statements, sent = measure(
+        lambda: api.patch("/api/v1/users/me/", {"bio": "hello"}, format="json")
+    )
+
+    assert response.status_code == 200
+    # The session+user lookup and the UPDATE; nothing reloads what it just wrote.
+    assert len(statements) <= 2, statements
+    assert len(sent) == 1, sent
+
+
+# --- login and refresh --------------------------------------------------------------
+
+
+def test_rest_login_is_one_redis_round_trip_for_all_its_buckets(user, measure):
+    api = APIClient()
+    body = {"email": user.email, "password": DEFAULT_PASSWORD}
+    _warm(lambda: api.post("/api/v1/auth/token/", body, format="json"))
+
+    response, statements, sent = measure(
+        lambda: api.post("/api/v1/auth/token/", body, format="json")
+    )
+
+    assert response.status_code == 200
+    assert len(sent) == 1, sent
+    # Find the user, stamp last_login, insert the session.
+    assert len(statements) == 3, statements
+
+
+def test_graphql_login_is_one_redis_round_trip_for_all_its_buckets(
+    client, user, measure
+):
+    gql = GraphQLClient(client)
+    document = "mutation($e: String!, $p: String!) { tokenAuth(email: $e, password: $p) { token } }"  # noqa: E501
+    variables = {"e": user.email, "p": DEFAULT_PASSWORD}
+    _warm(lambda: gql(document, variables))
+
+    result, statements, sent = measure(lambda: gql(document, variables))
+
+    assert result.data["tokenAuth"]["token"]
+    assert len(sent) == 1, sent
+    assert len(statements) == 3, statements
+
+
+def test_rest_refresh_is_one_redis_round_trip_and_two_queries(user, measure):
+    api = APIClient()
+    refresh = login(user).refresh
+    refresh = api.post(
+        "/api/v1/auth/token/refresh/", {"refresh": refresh}, format="json"
+    ).json()["refresh"]
+
+    response, statements, sent = measure(
+        lambda: api.post(
+            "/api/v1/auth/token/refresh/", {"refresh": refresh}, format="json"
+        )
+    )
+
+    assert response.status_code == 200, response.content
+    assert len(sent) == 1, sent
+    # Lock the session joined to its user, then write the rotated state.
+    assert len(statements) == 2, statements
+
+
+def test_graphql_refresh_is_one_redis_round_trip_and_two_queries(client, user, measure):
+    gql = GraphQLClient(client)
+    document = (
+        "mutation($r: String!) { refreshToken(refreshToken: $r) { refreshToken } }"
+    )
+    refresh = gql(document, {"r": login(user).refresh}).data["refreshToken"]
+    refresh = refresh["refreshToken"]
+
+    result, statements, sent = measure(lambda: gql(document, {"r": refresh}))
+
+    assert result.data["refreshToken"]["refreshToken"], json.dumps(result.body)
+    assert len(sent) == 1, sent
+    assert len(statements) == 2, statements
