@@ -62,6 +62,12 @@ def current(info: Any) -> Authenticated:
     )
 
 
+def optional_caller(info: Any) -> Authenticated | None:
+    """Return the caller when a valid token was sent, else None (never an error)."""
+    result = _resolve(info.context)
+    return result if isinstance(result, Authenticated) else None
+
+
 def current_user(info: Any) -> User:
     return current(info).user
 
@@ -105,5 +111,6 @@ __all__ = [
     "jwt_decode",
     "jwt_payload_identity",
     "jwt_user_from_claims",
+    "optional_caller",
     "require_staff",
 ]

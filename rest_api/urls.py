@@ -22,6 +22,7 @@ v1 = [
         name="password-reset-confirm",
     ),
     path("auth/email/verify/", views.EmailVerifyView.as_view(), name="email-verify"),
+    path("auth/email/cancel/", views.EmailCancelView.as_view(), name="email-cancel"),
     path("auth/email/resend/", views.EmailResendView.as_view(), name="email-resend"),
     path("users/", views.UserListView.as_view(), name="user-list"),
     path("users/me/", views.MeView.as_view(), name="me"),

@@ -6,10 +6,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from rest_framework import serializers, views
+from rest_framework.exceptions import AuthenticationFailed
 
 from core.client_ip import request_meta
-from users.errors import ErrorCode
+from rest_api.authentication import BearerAuthentication
+from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
+from users.models import Session
 
 
 class APIView(views.APIView):
@@ -36,6 +39,19 @@ class APIView(views.APIView):
     def meta(self) -> RequestMeta:
         """The caller's address and agent, the only request facts services see."""
         return request_meta(self.request)
+
+
+def optional_session(request: Any) -> Session | None:
+    """Return the session of a valid Bearer token on a public view, else None.
+
+    Public views run no authentication (a stale token must not break them); the
+    few that treat a logged-in caller better ask here, and never fail.
+    """
+    try:
+        found = BearerAuthentication().authenticate(request)
+    except (AuthenticationFailed, ServiceError):
+        return None
+    return None if found is None else found[1].session
 
 
 class PublicAPIView(APIView):

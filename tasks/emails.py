@@ -22,8 +22,13 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from users.action_links import make_action_token, max_age
 from users.email_tokens import make_password_reset_token, make_verification_token
 from users.models import User
+from users.services.email_change import (
+    CANCEL_EMAIL_CHANGE,
+    cancel_email_change_link_data,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -133,14 +138,17 @@ def send_email_change_notice(
 
     Sent even if the change was since superseded or completed: it is a security
     alert about a request that did happen, and the old address is exactly where
-    the real owner of a hijacked account would read it. Skipped only when the
-    account is gone.
+    the real owner of a hijacked account would read it. Its cancel link (minted
+    here, single-use) drops the change, or undoes it if it was completed, and
+    ends every session. Skipped only when the account is gone.
     """
     kind = "email_change_notice"
     user = _load(user_id)
     if user is None:
         _skip(kind, user_id, "no user")
         return
+    data = cancel_email_change_link_data(old_email=old_email, new_email=new_email)
+    token = make_action_token(user, CANCEL_EMAIL_CHANGE, data)
     _send(
         kind,
         to=old_email,
@@ -149,6 +157,8 @@ def send_email_change_notice(
             "user": user,
             "old_email": old_email,
             "masked_new_email": mask_email(new_email),
+            "link": f"{settings.FRONTEND_URL}/cancel-email-change?token={token}",
+            "valid_days": max(1, max_age(CANCEL_EMAIL_CHANGE) // 86400),
         },
     )
 

@@ -5,7 +5,7 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models import CharField
+from django.db.models import CharField, F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -101,6 +101,77 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    # --- Credentials die with every change of the password or of is_active ---
+    #
+    # The rule lives in the model, not in the services or the admin, because
+    # every path that changes a password ends in ``save()``: the services, the
+    # admin's forms, ``manage.py changepassword``/``createsuperuser``, a shell's
+    # ``set_password()`` + ``save()``. A signal would do the same work but is
+    # easier to bypass and to forget in a test; a service-only rule is what let
+    # the admin keep stolen tokens alive. ``QuerySet.update()`` bypasses
+    # ``save()``: code that changes these columns in bulk must call
+    # ``users.services.revoke_all_sessions`` itself (nothing in the project does).
+
+    _CREDENTIAL_FIELDS = ("password", "is_active")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+        instance = super().from_db(db, field_names, values)
+        instance._remember_credentials()
+        return instance
+
+    def _remember_credentials(self, written=None) -> None:  # type: ignore[no-untyped-def]
+        saved = dict(getattr(self, "_saved_credentials", {}))
+        for name in self._CREDENTIAL_FIELDS:
+            if written is None or name in written:
+                saved[name] = self.__dict__.get(name)
+        self._saved_credentials = saved
+
+    def _credentials_changed(self, update_fields) -> bool:  # type: ignore[no-untyped-def]
+        saved = getattr(self, "_saved_credentials", None)
+        if saved is None or self.pk is None or self._state.adding:
+            return False
+        names = self._CREDENTIAL_FIELDS
+        if update_fields is not None:
+            names = tuple(n for n in names if n in set(update_fields))
+        # A field deferred at load time (None here) is unknown, not changed.
+        return any(
+            saved.get(name) is not None
+            and name in self.__dict__
+            and self.__dict__[name] != saved[name]
+            for name in names
+        )
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Save; if the password hash or ``is_active`` changed, kill every token.
+
+        Reactivating an account does not revive the sessions its deactivation
+        ended: both directions bump ``token_version`` and revoke the sessions.
+        """
+        written = kwargs.get("update_fields")
+        changed = self._credentials_changed(written)
+        super().save(*args, **kwargs)
+        if changed:
+            self.revoke_credentials()
+        self._remember_credentials(None if written is None else set(written))
+
+    def revoke_credentials(self) -> int:
+        """Invalidate every outstanding token and session of the account at once.
+
+        Bumping ``token_version`` kills access tokens even of sessions created
+        concurrently from an older token, and every pending password-reset link.
+        """
+        User.objects.filter(pk=self.pk).update(token_version=F("token_version") + 1)
+        self.token_version = (
+            User.objects.filter(pk=self.pk)
+            .values_list("token_version", flat=True)
+            .first()
+            or 0
+        )
+        return Session.objects.filter(user_id=self.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email)
@@ -145,3 +216,20 @@ class Session(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class UsedActionLink(models.Model):
+    """A consumed single-use account-action link (see ``users.action_links``).
+
+    Rows only need to outlive the link they stand for; ``expires_at`` says
+    when one may be purged.
+    """
+
+    nonce = models.CharField(max_length=64, primary_key=True)
+    action = models.CharField(max_length=64)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.action} link used by user {self.user_id}"

@@ -147,6 +147,15 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 EMAIL_VERIFICATION_TIMEOUT = env.int(
     "EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 3600
 )
+# Seconds a single-use account-action link (users/action_links.py) stays valid,
+# per action: "cancel this email change" lives long enough for an owner who
+# reads mail weekly to undo a takeover.
+ACCOUNT_ACTION_LINK_MAX_AGE = {
+    "default": env.int("ACCOUNT_ACTION_LINK_MAX_AGE", default=7 * 24 * 3600),
+    "cancel_email_change": env.int(
+        "EMAIL_CHANGE_CANCEL_TIMEOUT", default=7 * 24 * 3600
+    ),
+}
 
 # --- Tokens ---------------------------------------------------------------------
 # https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html

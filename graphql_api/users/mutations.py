@@ -20,7 +20,7 @@ from graphene.types.generic import GenericScalar
 from graphql_relay import from_global_id
 
 from core.client_ip import request_meta
-from graphql_api.auth import current
+from graphql_api.auth import current, optional_caller
 from graphql_api.errors import (
     UserError,
     from_service_error,
@@ -106,6 +106,9 @@ class UpdateProfile(BaseMutation):
         location = graphene.String(description="Free-text location.")
         email = graphene.String(
             description="New login address (pending until verified)."
+        )
+        password = graphene.String(
+            description="Your current password: required with a new email only."
         )
 
     @classmethod
@@ -230,7 +233,27 @@ class VerifyEmail(OkPayload):
 
     @classmethod
     def perform(cls, info, caller, *, token):
-        services.verify_email(token=token)
+        # A pending change, once applied, ends every other session; the
+        # caller's own (if logged in to this account) survives.
+        session = getattr(optional_caller(info), "session", None)
+        services.verify_email(token=token, current_session=session)
+        return cls(ok=True, errors=[])
+
+
+class CancelEmailChange(OkPayload):
+    """Cancel (or undo) an email change with the link sent to the old address.
+
+    Every session of the account ends, wherever it was opened. The link works once.
+    """
+
+    requires_auth = False
+
+    class Input:
+        token = graphene.String(required=True, description="Token from the link.")
+
+    @classmethod
+    def perform(cls, info, caller, *, token):
+        services.cancel_email_change(token=token)
         return cls(ok=True, errors=[])
 
 
@@ -396,6 +419,7 @@ class UserMutations(graphene.ObjectType):
     request_password_reset = RequestPasswordReset.Field()
     reset_password = ResetPassword.Field()
     verify_email = VerifyEmail.Field()
+    cancel_email_change = CancelEmailChange.Field()
     resend_verification_email = ResendVerificationEmail.Field()
     revoke_session = RevokeSession.Field()
     revoke_other_sessions = RevokeOtherSessions.Field()

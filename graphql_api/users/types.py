@@ -32,12 +32,23 @@ class UserType(DjangoObjectType):
     """An account. Password, staff flags and internal ids are never exposed."""
 
     avatar_url = graphene.String(description="Absolute URL of the avatar, or null.")
+    pending_email = graphene.String(
+        description="A requested new address awaiting its verification link, or null."
+    )
 
     class Meta:
         model = User
         name = "User"
         interfaces = (relay.Node,)
-        fields = ("email", "name", "bio", "location", "email_verified", "date_joined")
+        fields = (
+            "email",
+            "pending_email",
+            "name",
+            "bio",
+            "location",
+            "email_verified",
+            "date_joined",
+        )
         connection_class = CountableConnection
         description = "An account. Fetch your own through `me` or `node(id:)`."
 
@@ -49,6 +60,10 @@ class UserType(DjangoObjectType):
             return user_visible_to(actor=actor, user_id=int(id))
         except (ServiceError, ValueError):
             return None
+
+    @staticmethod
+    def resolve_pending_email(root: User, info) -> str | None:
+        return root.pending_email or None
 
     @staticmethod
     def resolve_avatar_url(root: User, info) -> str | None:

@@ -61,6 +61,9 @@ class UserSerializer(serializers.Serializer):
         help_text="The verified login address (a requested change stays pending "
         "until the link sent to the new address is followed)."
     )
+    pending_email = serializers.SerializerMethodField(
+        help_text="A requested new address awaiting its verification link, or null."
+    )
     name = serializers.CharField(allow_blank=True)
     bio = serializers.CharField(allow_blank=True)
     location = serializers.CharField(allow_blank=True)
@@ -70,6 +73,9 @@ class UserSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "User"
+
+    def get_pending_email(self, user: User) -> str | None:
+        return user.pending_email or None
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -25,7 +25,7 @@ from rest_api.users.serializers import (
     UserPageSerializer,
     UserSerializer,
 )
-from rest_api.views import APIView, PublicAPIView
+from rest_api.views import APIView, PublicAPIView, optional_session
 from users import selectors, services
 from users.errors import ErrorCode as E
 from users.models import User
@@ -260,9 +260,36 @@ class EmailVerifyView(PublicAPIView):
         """Mark the address verified, or switch to a pending new address.
 
         Public, because the link is often opened on another device than the one
-        that is logged in; the token itself proves who asked.
+        that is logged in; the token itself proves who asked. A link works once
+        (`TOKEN_INVALID` after). Applying a change revokes every other session
+        (the caller's survives when it sends its Bearer token).
         """
-        services.verify_email(token=self.parse(self.InputSerializer)["token"])
+        token = self.parse(self.InputSerializer)["token"]
+        services.verify_email(token=token, current_session=optional_session(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailCancelView(PublicAPIView):
+    error_status = LINK_TOKEN_STATUS
+
+    class InputSerializer(StrictSerializer):
+        token = serializers.CharField()
+
+    @swagger_auto_schema(
+        operation_id="cancelEmailChange",
+        operation_summary="Cancel an email change (link sent to the old address)",
+        tags=[AUTH],
+        request_body=InputSerializer,
+        responses={204: "The change is dropped (or undone); every session is revoked."},
+        errors={"token": BODY_TOKEN_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        """Drop a pending email change, or undo a completed one, and log out everywhere.
+
+        The link goes to the old address with every change request, so the owner
+        of a hijacked account can take it back. It works once.
+        """
+        services.cancel_email_change(token=self.parse(self.InputSerializer)["token"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -286,6 +313,9 @@ class MeView(APIView):
         bio = _profile_field("bio")
         location = _profile_field("location")
         email = EmailField(required=False)
+        password = PasswordField(
+            required=False, help_text="The current password: required with `email`."
+        )
 
     class DeleteInputSerializer(StrictSerializer):
         password = PasswordField()
@@ -308,18 +338,21 @@ class MeView(APIView):
         responses={200: UserSerializer},
         errors={
             "email": [E.REQUIRED, E.EMAIL_INVALID, E.EMAIL_TAKEN],
+            "password": [E.REQUIRED, E.PASSWORD_INCORRECT],
             "name": [E.INVALID_INPUT],
             "bio": [E.INVALID_INPUT],
             "location": [E.INVALID_INPUT],
-            None: [E.RATE_LIMITED],
+            None: FAIL_CLOSED,
         },
     )
     def patch(self, request: Request) -> Response:
         """Change the given fields; the others stay as they are.
 
-        A new email is not applied at once: a link goes to the new address and
-        the change happens when it is followed (`POST /auth/email/verify/`), so
-        a stolen token cannot move the account to another address. Any field
+        A new email needs the current `password` and is not applied at once: a
+        link goes to the new address and the change happens when it is followed
+        (`POST /auth/email/verify/`); the old address gets a notice with a cancel
+        link (`POST /auth/email/cancel/`). So a stolen token cannot move the
+        account to another address. Any field
         not listed (`is_staff`, `email_verified`, `password`, `id`, ...) is
         refused with `INVALID_INPUT`.
         """

@@ -160,7 +160,10 @@ def test_update_profile_email_change_waits_for_the_new_address(
 ):
     old = user.email
     with committed():
-        result = auth_gql(UPDATE, {"input": {"email": "moved@example.com"}})
+        result = auth_gql(
+            UPDATE,
+            {"input": {"email": "moved@example.com", "password": DEFAULT_PASSWORD}},
+        )
     assert result.data["updateProfile"]["errors"] == []
     assert result.data["updateProfile"]["user"]["email"] == old
     recipients = sorted(m.to[0] for m in mail.outbox)
@@ -182,7 +185,7 @@ def test_update_profile_with_a_too_long_bio_says_which_field(auth_gql, user):
 
 
 @pytest.mark.parametrize(
-    "field", ["isStaff", "isSuperuser", "emailVerified", "password", "id"]
+    "field", ["isStaff", "isSuperuser", "emailVerified", "isActive", "id"]
 )
 def test_update_profile_has_no_privileged_fields(auth_gql, user, field):
     result = auth_gql(UPDATE, {"input": {field: True}})
@@ -435,3 +438,49 @@ def test_a_malformed_multipart_request_is_a_clear_400(auth_gql, operations, file
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+CANCEL_EMAIL_CHANGE = f"""
+mutation ($token: String!) {{
+  cancelEmailChange(input: {{token: $token}}) {{ ok {ERRORS} }}
+}}
+"""
+
+
+def test_update_profile_with_a_new_email_and_no_password_says_required(auth_gql, user):
+    result = auth_gql(UPDATE, {"input": {"email": "moved@example.com"}})
+    assert _errors(result, "updateProfile") == [("password", "REQUIRED")]
+
+
+def test_update_profile_with_a_wrong_password_says_password_incorrect(auth_gql):
+    result = auth_gql(
+        UPDATE, {"input": {"email": "moved@example.com", "password": "nope-nope-1"}}
+    )
+    assert _errors(result, "updateProfile") == [("password", "PASSWORD_INCORRECT")]
+
+
+def test_the_user_type_shows_the_pending_email(auth_gql, committed):
+    with committed():
+        auth_gql(
+            UPDATE,
+            {"input": {"email": "moved@example.com", "password": DEFAULT_PASSWORD}},
+        )
+    me = auth_gql("{ me { email pendingEmail } }")
+    assert me.data["me"]["pendingEmail"] == "moved@example.com"
+
+
+def test_cancel_email_change_with_the_emailed_link_answers_ok(
+    auth_gql, user, committed
+):
+    with committed():
+        auth_gql(
+            UPDATE,
+            {"input": {"email": "moved@example.com", "password": DEFAULT_PASSWORD}},
+        )
+    notice = next(m for m in mail.outbox if m.to == [user.email])
+    token = link_token(notice.body)
+    result = auth_gql(CANCEL_EMAIL_CHANGE, {"token": token})
+    assert result.data["cancelEmailChange"] == {"ok": True, "errors": []}
+    again = auth_gql(CANCEL_EMAIL_CHANGE, {"token": token})
+    assert again.data["cancelEmailChange"]["ok"] is False
+    assert _errors(again, "cancelEmailChange") == [("token", "TOKEN_INVALID")]

@@ -5,8 +5,10 @@ from django.core import mail
 from graphql_relay import to_global_id
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.links import token_from_last_mail
+from tests.links import link_token, token_from_last_mail
 from tests.rest.utils import client_for, codes, login
+from users import services
+from users.meta import RequestMeta
 from users.models import Session, User
 from users.tokens import authenticate_access_token
 
@@ -37,6 +39,7 @@ def test_register_answers_201_with_the_new_user(api, mailing):
     assert response.json() == {
         "id": to_global_id("User", user.pk),
         "email": "new@example.com",
+        "pending_email": None,
         "name": "New",
         "bio": "",
         "location": "",
@@ -361,3 +364,23 @@ def test_email_resend_needs_a_token(api):
     response = api.post(EMAIL_RESEND)
     assert response.status_code == 401
     assert codes(response) == [("UNAUTHENTICATED", None)]
+
+
+def test_email_cancel_with_a_bad_token_is_a_400_on_token(api):
+    response = api.post("/api/v1/auth/email/cancel/", {"token": "forged"})
+    assert response.status_code == 400
+    assert codes(response) == [("TOKEN_INVALID", "token")]
+    assert response.json()["errors"][0]["field"] == "token"
+
+
+def test_a_verification_link_used_twice_is_a_400(api, mailing):
+    user = UserFactory(email_verified=False)
+    with mailing():
+        services.resend_verification_email(
+            user=user, meta=RequestMeta(ip_address="192.0.2.1", user_agent="t")
+        )
+    token = link_token(mail.outbox[-1].body)
+    assert api.post("/api/v1/auth/email/verify/", {"token": token}).status_code == 204
+    again = api.post("/api/v1/auth/email/verify/", {"token": token})
+    assert again.status_code == 400
+    assert codes(again) == [("TOKEN_INVALID", "token")]

@@ -21,6 +21,7 @@ CONTRACT = {
     ("post", "/auth/password/reset/"),
     ("post", "/auth/password/reset/confirm/"),
     ("post", "/auth/email/verify/"),
+    ("post", "/auth/email/cancel/"),
     ("post", "/auth/email/resend/"),
     ("get", "/users/me/"),
     ("patch", "/users/me/"),

@@ -100,3 +100,87 @@ def test_a_transient_smtp_refusal_is_retried_until_delivered(client, smtp):
     assert smtp.refused == 2
     assert message["To"] == user.email
     assert message["Subject"] == "Your password was changed"
+
+
+def _login(client, email: str, password: str = DEFAULT_PASSWORD) -> dict:
+    response = _post(
+        client, "/api/v1/auth/token/", {"email": email, "password": password}
+    )
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def test_a_stolen_token_cannot_move_the_account_to_another_address(client, smtp):
+    """The takeover chain of issue 10: token → new email → verify → reset."""
+    owner = UserFactory(email="owner@example.com")
+    stolen = _login(client, owner.email)["access"]
+    response = client.patch(
+        "/api/v1/users/me/",
+        {"email": "attacker@example.com"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {stolen}",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "REQUIRED"
+    assert response.json()["errors"][0]["field"] == "password"
+    assert User.objects.get(pk=owner.pk).pending_email == ""
+
+
+def test_the_cancel_link_from_the_old_address_undoes_the_change_and_logs_out(
+    client, smtp
+):
+    owner = UserFactory(email="owner@example.com")
+    session = _login(client, owner.email)
+    other = _login(client, owner.email)
+    response = client.patch(
+        "/api/v1/users/me/",
+        {"email": "attacker@example.com", "password": DEFAULT_PASSWORD},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {session['access']}",
+    )
+    assert response.status_code == 200
+    assert response.json()["pending_email"] == "attacker@example.com"
+    messages = {m["To"]: m for m in smtp.wait_for(2)}
+    notice = messages["owner@example.com"]
+    assert "https://app.example.test/cancel-email-change?token=" in _text(notice)
+    assert "a***@example.com" in _text(notice)
+    assert "attacker@example.com" not in _text(notice)
+
+    # The attacker verifies the new address first: a verified change revokes
+    # every other session (here the "other" one; the verifier's survives).
+    verified = _post(
+        client,
+        "/api/v1/auth/email/verify/",
+        {"token": _token(messages["attacker@example.com"])},
+        token=session["access"],
+    )
+    assert verified.status_code == 204
+    assert User.objects.get(pk=owner.pk).email == "attacker@example.com"
+    refreshed = _post(
+        client, "/api/v1/auth/token/refresh/", {"refresh": other["refresh"]}
+    )
+    assert refreshed.status_code == 401
+    assert (
+        _post(
+            client, "/api/v1/auth/token/verify/", {"token": session["access"]}
+        ).status_code
+        == 200
+    )
+
+    # The owner follows the cancel link: the address comes back, every
+    # session and access token dies.
+    cancel = _post(client, "/api/v1/auth/email/cancel/", {"token": _token(notice)})
+    assert cancel.status_code == 204
+    owner.refresh_from_db()
+    assert (owner.email, owner.pending_email, owner.email_verified) == (
+        "owner@example.com",
+        "",
+        True,
+    )
+    me = client.get(
+        "/api/v1/users/me/", HTTP_AUTHORIZATION=f"Bearer {session['access']}"
+    )
+    assert me.status_code == 401
+    again = _post(client, "/api/v1/auth/email/cancel/", {"token": _token(notice)})
+    assert again.status_code == 400
+    assert again.json()["errors"][0]["code"] == "TOKEN_INVALID"

@@ -163,7 +163,9 @@ def test_an_email_change_waits_for_verification_and_notifies_both_addresses(
 ):
     old = user.email
     with committed():
-        services.update_profile(user=user, meta=meta, email="fresh@example.com")
+        services.update_profile(
+            user=user, meta=meta, email="fresh@example.com", password=DEFAULT_PASSWORD
+        )
     user.refresh_from_db()
     assert user.email == old
     assert user.pending_email == "fresh@example.com"
@@ -172,7 +174,9 @@ def test_an_email_change_waits_for_verification_and_notifies_both_addresses(
 
 def test_following_the_change_link_applies_the_new_email(user, meta, committed):
     with committed():
-        services.update_profile(user=user, meta=meta, email="fresh@example.com")
+        services.update_profile(
+            user=user, meta=meta, email="fresh@example.com", password=DEFAULT_PASSWORD
+        )
     to_new = next(m for m in mail.outbox if m.to == ["fresh@example.com"])
     token = link_token(to_new.body)
     services.verify_email(token=token)
@@ -187,7 +191,9 @@ def test_following_the_change_link_applies_the_new_email(user, meta, committed):
 def test_an_email_change_to_a_taken_address_says_email_taken(user, meta):
     UserFactory(email="other@example.com")
     with pytest.raises(ServiceError) as excinfo:
-        services.update_profile(user=user, meta=meta, email="Other@example.com")
+        services.update_profile(
+            user=user, meta=meta, email="Other@example.com", password=DEFAULT_PASSWORD
+        )
     assert _codes(excinfo) == [("EMAIL_TAKEN", "email")]
 
 
@@ -200,11 +206,15 @@ def test_verifying_registration_marks_the_email_verified(meta, committed):
 
 def test_a_superseded_email_change_link_is_invalid(user, meta, committed):
     with committed():
-        services.update_profile(user=user, meta=meta, email="first@example.com")
+        services.update_profile(
+            user=user, meta=meta, email="first@example.com", password=DEFAULT_PASSWORD
+        )
     first = next(m for m in mail.outbox if m.to == ["first@example.com"])
     first_token = link_token(first.body)
     with committed():
-        services.update_profile(user=user, meta=meta, email="second@example.com")
+        services.update_profile(
+            user=user, meta=meta, email="second@example.com", password=DEFAULT_PASSWORD
+        )
     with pytest.raises(ServiceError) as excinfo:
         services.verify_email(token=first_token)
     assert excinfo.value.code == ErrorCode.TOKEN_INVALID

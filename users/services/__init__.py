@@ -12,6 +12,7 @@ from users.services.accounts import (
     update_profile,
 )
 from users.services.avatar import delete_avatar, set_avatar
+from users.services.email_change import cancel_email_change
 from users.services.passwords import (
     change_password,
     request_password_reset,
@@ -32,6 +33,7 @@ from users.services.verification import resend_verification_email, verify_email
 
 __all__ = [
     "authenticate",
+    "cancel_email_change",
     "change_password",
     "deactivate_user",
     "delete_account",

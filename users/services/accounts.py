@@ -54,11 +54,15 @@ def update_profile(
     bio: str | None = None,
     location: str | None = None,
     email: str | None = None,
+    password: str | None = None,
 ) -> User:
     """Update the given fields (None = leave as is).
 
-    A new email is not applied: it waits in ``pending_email`` until the link sent
-    there is followed, and the current address is told about the request.
+    A new email needs the current password: a bearer token alone (perhaps
+    stolen) must not be able to move the account to another address and then
+    reset the password there. The new address is not applied: it waits in
+    ``pending_email`` until the link sent there is followed, and the current
+    address gets a notice with a link that cancels the change.
     """
     given = {"name": name, "bio": bio, "location": location}
     profile = clean_profile_fields({k: v for k, v in given.items() if v is not None})
@@ -67,10 +71,10 @@ def update_profile(
         new_email = clean_email(email)
         if new_email.lower() == user.email.lower():
             new_email = None
-        elif _email_in_use(new_email, exclude=user):
-            raise ServiceError(ErrorCode.EMAIL_TAKEN, _EMAIL_TAKEN, field="email")
         else:
-            ratelimits.enforce("email_change", meta=meta, subject=str(user.pk))
+            _check_email_change_password(user, password, meta)
+            if _email_in_use(new_email, exclude=user):
+                raise ServiceError(ErrorCode.EMAIL_TAKEN, _EMAIL_TAKEN, field="email")
     with transaction.atomic():
         for field, value in profile.items():
             setattr(user, field, value)
@@ -83,6 +87,24 @@ def update_profile(
         if fields:
             user.save(update_fields=fields)
     return user
+
+
+def _check_email_change_password(
+    user: User, password: str | None, meta: RequestMeta
+) -> None:
+    # Counted before the password is checked (and fail-closed): this is a
+    # password oracle for whoever holds a token.
+    ratelimits.enforce("email_change", meta=meta, subject=str(user.pk))
+    if not password:
+        raise ServiceError(
+            ErrorCode.REQUIRED,
+            "Enter your current password to change the email address.",
+            field="password",
+        )
+    if not check_password(user, password):
+        raise ServiceError(
+            ErrorCode.PASSWORD_INCORRECT, "The password is wrong.", field="password"
+        )
 
 
 def delete_account(*, user: User, password: str, meta: RequestMeta) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from users import ratelimits
@@ -154,14 +153,10 @@ def revoke_other_sessions(*, user: User, current_session: Session | None) -> int
 def revoke_all_sessions(*, user: User) -> int:
     """Revoke every session and invalidate every outstanding token of the user.
 
-    Bumping ``token_version`` kills access tokens even of sessions that were
-    already expired or are created concurrently from an older token.
+    The model does it (``User.revoke_credentials``), because a change of the
+    password or of ``is_active`` made anywhere must do the same.
     """
-    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
-    user.refresh_from_db(fields=["token_version"])
-    return Session.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    return user.revoke_credentials()
 
 
 def _uuid_or_none(value: object) -> uuid.UUID | None:

@@ -8,14 +8,21 @@ from users import emails, ratelimits
 from users.email_tokens import read_verification_token
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
-from users.models import User
+from users.models import Session, User
+from users.services.sessions import revoke_other_sessions
+
+_USED = "This link was already used."
 
 
-def verify_email(*, token: str) -> User:
+def verify_email(*, token: str, current_session: Session | None = None) -> User:
     """Mark the address in the token verified; apply it if it was a pending change.
 
     A token for an address the account no longer has or wants (superseded change,
-    reverted email) is invalid.
+    reverted email) is invalid, and so is a link followed a second time (the
+    address is verified already). Applying a change revokes every session of the
+    account but ``current_session`` (the caller's, when the link is followed
+    from a logged-in client of the same account): whoever held a session from
+    before the change is logged out.
     """
     user_id, email = read_verification_token(token)
     try:
@@ -28,15 +35,20 @@ def verify_email(*, token: str) -> User:
             if user is None:
                 raise ServiceError(ErrorCode.TOKEN_INVALID, field="token")
             if email.lower() == user.email.lower():
-                if not user.email_verified:
-                    user.email_verified = True
-                    user.save(update_fields=["email_verified"])
+                if user.email_verified:
+                    raise ServiceError(ErrorCode.TOKEN_INVALID, _USED, field="token")
+                user.email_verified = True
+                user.save(update_fields=["email_verified"])
                 return user
             if user.pending_email and email.lower() == user.pending_email.lower():
                 user.email = user.pending_email
                 user.pending_email = ""
                 user.email_verified = True
                 user.save(update_fields=["email", "pending_email", "email_verified"])
+                keep = current_session
+                if keep is not None and keep.user_id != user.pk:
+                    keep = None
+                revoke_other_sessions(user=user, current_session=keep)
                 return user
     except IntegrityError as exc:
         # Someone registered the pending address meanwhile.
