@@ -13,6 +13,7 @@ its shortcuts, decorators and backend decode the very same tokens, through
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from graphql_jwt.exceptions import JSONWebTokenError, JSONWebTokenExpired
@@ -22,6 +23,7 @@ from core.client_ip import request_meta
 from graphql_api.errors import graphql_error
 from users import services
 from users.errors import ErrorCode, ServiceError
+from users.meta import RequestMeta
 from users.models import User
 from users.tokens import Authenticated, authenticate_claims, decode_access_token
 
@@ -68,6 +70,19 @@ def optional_caller(info: Any) -> Authenticated | None:
     return result if isinstance(result, Authenticated) else None
 
 
+def caller_meta(info: Any) -> RequestMeta:
+    """Return the request facts a service sees: address, agent, caller's session.
+
+    The session is named only if a field of this document already needed the
+    caller; a public mutation never authenticates just for this.
+    """
+    meta = request_meta(info.context)
+    caller = getattr(info.context, _CACHE, None)
+    if isinstance(caller, Authenticated):
+        meta = replace(meta, session_id=caller.session.pk)
+    return meta
+
+
 def current_user(info: Any) -> User:
     return current(info).user
 
@@ -106,6 +121,7 @@ def jwt_user_from_claims(claims: dict[str, Any]) -> User:
 
 
 __all__ = [
+    "caller_meta",
     "current",
     "current_user",
     "jwt_decode",

@@ -26,6 +26,12 @@ v1 = [
     path("auth/email/resend/", views.EmailResendView.as_view(), name="email-resend"),
     path("users/", views.UserListView.as_view(), name="user-list"),
     path("users/me/", views.MeView.as_view(), name="me"),
+    path("users/me/activity/", views.MyActivityView.as_view(), name="my-activity"),
+    path(
+        "users/<str:user_id>/activity/",
+        views.UserActivityView.as_view(),
+        name="user-activity",
+    ),
     path("users/me/avatar/", views.AvatarView.as_view(), name="avatar"),
     path(
         "users/me/password/", views.PasswordChangeView.as_view(), name="password-change"

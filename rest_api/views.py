@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rest_framework import serializers, views
@@ -13,6 +14,7 @@ from rest_api.authentication import BearerAuthentication
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import Session
+from users.tokens import Authenticated
 
 
 class APIView(views.APIView):
@@ -37,8 +39,12 @@ class APIView(views.APIView):
 
     @property
     def meta(self) -> RequestMeta:
-        """The caller's address and agent, the only request facts services see."""
-        return request_meta(self.request)
+        """The caller's address, agent and session: the request facts services see."""
+        meta = request_meta(self.request)
+        caller = self.request.auth
+        if isinstance(caller, Authenticated):
+            meta = replace(meta, session_id=caller.session.pk)
+        return meta
 
 
 def optional_session(request: Any) -> Session | None:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 
-from users.models import Session, User
+from users.models import SecurityEvent, Session, User
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -69,3 +69,21 @@ class SessionAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__email", "ip_address"]
     readonly_fields = [f.name for f in Session._meta.fields]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Read-only: the activity is written by the services, never by hand."""
+
+    list_display = ["created_at", "kind", "user", "ip_address", "session_id"]
+    list_filter = ["kind"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "ip_address"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in SecurityEvent._meta.fields]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -233,3 +233,83 @@ class UsedActionLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} link used by user {self.user_id}"
+
+
+class SecurityEventKind(models.TextChoices):
+    """What happened to an account: the one vocabulary of both surfaces' feeds.
+
+    GraphQL's ``SecurityEventKind`` enum and REST's ``kind`` choices are built
+    from this class, so a kind cannot exist on one surface only.
+    """
+
+    LOGIN = "LOGIN", "Signed in from a known device"
+    LOGIN_FAILED = "LOGIN_FAILED", "A sign-in failed"
+    NEW_DEVICE_LOGIN = "NEW_DEVICE_LOGIN", "Signed in from a new device"
+    LOGOUT = "LOGOUT", "Signed out"
+    TOKEN_REUSE_DETECTED = (
+        "TOKEN_REUSE_DETECTED",
+        "A retired refresh token was presented; its session was revoked",
+    )
+    SESSION_REVOKED = "SESSION_REVOKED", "A session was revoked"
+    OTHER_SESSIONS_REVOKED = "OTHER_SESSIONS_REVOKED", "Every other session was revoked"
+    PASSWORD_CHANGED = "PASSWORD_CHANGED", "The password was changed"
+    PASSWORD_RESET = "PASSWORD_RESET", "The password was reset through an emailed link"
+    EMAIL_CHANGE_REQUESTED = (
+        "EMAIL_CHANGE_REQUESTED",
+        "A change of the email address was requested",
+    )
+    EMAIL_CHANGE_CANCELLED = (
+        "EMAIL_CHANGE_CANCELLED",
+        "A pending email change was cancelled",
+    )
+    EMAIL_CHANGED = "EMAIL_CHANGED", "The email address was changed"
+    MFA_ENABLED = "MFA_ENABLED", "Two-factor authentication was turned on"
+    MFA_DISABLED = "MFA_DISABLED", "Two-factor authentication was turned off"
+    RECOVERY_CODES_REGENERATED = (
+        "RECOVERY_CODES_REGENERATED",
+        "New recovery codes were generated",
+    )
+    RECOVERY_CODE_USED = "RECOVERY_CODE_USED", "A recovery code was used to sign in"
+    UNRECOGNIZED_LOGIN_REPORTED = (
+        "UNRECOGNIZED_LOGIN_REPORTED",
+        "A sign-in was reported as not the owner's; every session was revoked",
+    )
+
+
+class SecurityEvent(models.Model):
+    """One entry of an account's security activity, written by the services.
+
+    Holds what the owner needs to recognise (or not) what happened, and nothing
+    secret: no token, link, password or code. ``user`` is null only for a failed
+    login on an address without an account, which is written exactly like one
+    with an account so that neither the work nor the timing tells them apart
+    (see ``users.events``). ``session_id`` is not a foreign key: an event outlives
+    the session rows that the clean-up purges, and the id stays meaningful.
+    """
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="security_events",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(max_length=32, choices=SecurityEventKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    session_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The feed: one account's events, newest first, paged by keyset.
+            models.Index(
+                fields=["user", "-created_at", "-id"], name="users_secevent_feed_idx"
+            ),
+            # The retention purge walks the oldest rows.
+            models.Index(fields=["created_at"], name="users_secevent_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for user {self.user_id} at {self.created_at:%Y-%m-%d}"

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from users.errors import ErrorCode, ServiceError
-from users.models import Session, User
+from users.models import SecurityEvent, Session, User
 
 MAX_SEARCH_LENGTH = 100
 
@@ -48,3 +48,30 @@ def user_visible_to(*, actor: User, user_id: int) -> User:
         if user is not None:
             return user
     raise ServiceError(ErrorCode.NOT_FOUND, "No such user.", field="id")
+
+
+def my_security_events(*, user: User) -> QuerySet[SecurityEvent]:
+    """Return the account's own security activity, newest first."""
+    return SecurityEvent.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def account_security_events(*, actor: User, user_id: int) -> QuerySet[SecurityEvent]:
+    """Staff only: one account's security activity, newest first (for support).
+
+    ``FORBIDDEN`` for anyone else, whichever account is asked for (their own
+    included: that is ``my_security_events``); ``NOT_FOUND`` for no such account.
+    """
+    require_staff(actor)
+    if not User.objects.filter(pk=user_id).exists():
+        raise ServiceError(ErrorCode.NOT_FOUND, "No such user.", field="id")
+    return SecurityEvent.objects.filter(user_id=user_id).order_by("-created_at", "-id")
+
+
+def security_event_visible_to(*, actor: User, event_id: int) -> SecurityEvent:
+    """Return one event of the actor's own account, or of any account for staff."""
+    event = SecurityEvent.objects.filter(pk=event_id, user__isnull=False).first()
+    if event is not None and (
+        event.user_id == actor.pk or (actor.is_staff and actor.is_active)
+    ):
+        return event
+    raise ServiceError(ErrorCode.NOT_FOUND, "No such event.", field="id")

@@ -116,9 +116,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_IMPORTS = ["tasks.emails"]
+CELERY_IMPORTS = ["tasks.emails", "tasks.maintenance"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# What celery beat runs (docker/start-beat.sh). Each purge deletes in batches.
+CELERY_BEAT_SCHEDULE = {
+    "purge-security-events": {
+        "task": "tasks.maintenance.purge_security_events",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 30 * 60},
+    },
+}
 
 # --- Passwords ------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/auth/passwords/
@@ -190,6 +198,10 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Accounts <no-reply@localhost>")
 # Links in emails point at the frontend, which calls the API with the token.
 FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
+
+# --- Security activity (users.events) -------------------------------------------
+# Events older than this many days are purged by the beat schedule.
+SECURITY_EVENT_RETENTION_DAYS = env.int("SECURITY_EVENT_RETENTION_DAYS", default=180)
 
 # --- HTTP edges -----------------------------------------------------------------
 # JSON bodies over 1 MB are refused (413); nginx's client_max_body_size agrees.

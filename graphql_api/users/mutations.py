@@ -19,8 +19,7 @@ from graphene import relay
 from graphene.types.generic import GenericScalar
 from graphql_relay import from_global_id
 
-from core.client_ip import request_meta
-from graphql_api.auth import current, optional_caller
+from graphql_api.auth import caller_meta, current, optional_caller
 from graphql_api.errors import (
     UserError,
     from_service_error,
@@ -73,7 +72,7 @@ class BaseMutation(relay.ClientIDMutation):
 
 
 def _meta(info: Any):
-    return request_meta(info.context)
+    return caller_meta(info)
 
 
 class Register(BaseMutation):
@@ -236,7 +235,7 @@ class VerifyEmail(OkPayload):
         # A pending change, once applied, ends every other session; the
         # caller's own (if logged in to this account) survives.
         session = getattr(optional_caller(info), "session", None)
-        services.verify_email(token=token, current_session=session)
+        services.verify_email(token=token, meta=_meta(info), current_session=session)
         return cls(ok=True, errors=[])
 
 
@@ -253,7 +252,7 @@ class CancelEmailChange(OkPayload):
 
     @classmethod
     def perform(cls, info, caller, *, token):
-        services.cancel_email_change(token=token)
+        services.cancel_email_change(token=token, meta=_meta(info))
         return cls(ok=True, errors=[])
 
 
@@ -277,7 +276,9 @@ class RevokeSession(OkPayload):
 
     @classmethod
     def perform(cls, info, caller, *, id):
-        services.revoke_session(user=caller.user, session_id=_session_id(id))
+        services.revoke_session(
+            user=caller.user, session_id=_session_id(id), meta=_meta(info)
+        )
         return cls(ok=True, errors=[])
 
 
@@ -300,7 +301,7 @@ class RevokeOtherSessions(OkPayload):
     @classmethod
     def perform(cls, info, caller):
         count = services.revoke_other_sessions(
-            user=caller.user, current_session=caller.session
+            user=caller.user, current_session=caller.session, meta=_meta(info)
         )
         return cls(ok=True, revoked_count=count, errors=[])
 
@@ -402,7 +403,7 @@ class RevokeToken(graphene.Mutation):
 
     @classmethod
     def mutate(cls, root, info, refresh_token):
-        _call(info, services.logout, refresh_token=refresh_token)
+        _call(info, services.logout, refresh_token=refresh_token, meta=_meta(info))
         return cls(revoked=int(time.time()))
 
 

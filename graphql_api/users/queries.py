@@ -1,17 +1,54 @@
-"""Queries: the caller, Relay nodes, the staff user list, the caller's sessions."""
+"""Queries: the caller, Relay nodes, staff lists, sessions and security activity."""
 
 from __future__ import annotations
 
 import graphene
+from django.conf import settings
 from graphene import relay
 from graphene_django import DjangoConnectionField
 from graphql import GraphQLError
 
 from graphql_api.auth import current, current_user, require_staff
 from graphql_api.errors import graphql_error
-from graphql_api.users.types import SessionType, UserType
-from users.errors import ErrorCode
-from users.selectors import active_sessions, search_users
+from graphql_api.users.types import SecurityEventConnection, SessionType, UserType
+from users.errors import ErrorCode, ServiceError
+from users.global_ids import decode_pk
+from users.pagination import Page, newest_first_page
+from users.selectors import (
+    account_security_events,
+    active_sessions,
+    my_security_events,
+    search_users,
+)
+
+
+def _connection(page: Page) -> SecurityEventConnection:
+    edge = SecurityEventConnection.Edge
+    return SecurityEventConnection(
+        edges=[
+            edge(node=item, cursor=cursor)
+            for item, cursor in zip(page.items, page.cursors, strict=True)
+        ],
+        page_info=relay.PageInfo(
+            start_cursor=page.start_cursor,
+            end_cursor=page.end_cursor,
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+        ),
+    )
+
+
+def _security_event_page(events, **arguments) -> SecurityEventConnection:
+    """Page ``events`` newest first; a bad size or cursor is INVALID_INPUT."""
+    try:
+        page = newest_first_page(
+            events,
+            max_size=settings.GRAPHENE["RELAY_CONNECTION_MAX_LIMIT"],
+            **arguments,
+        )
+    except ServiceError as exc:
+        raise graphql_error(exc.code, exc.message) from exc
+    return _connection(page)
 
 
 class UserQueries(graphene.ObjectType):
@@ -33,6 +70,17 @@ class UserQueries(graphene.ObjectType):
             description="Only active (true) or inactive (false)."
         ),
         description="Staff only: every account, oldest first.",
+    )
+    my_security_events = relay.ConnectionField(
+        SecurityEventConnection,
+        description="Your account's security activity (sign-ins, revoked sessions, "
+        "password and email changes...), newest first.",
+    )
+    security_events = relay.ConnectionField(
+        SecurityEventConnection,
+        user=graphene.ID(required=True, description="The account's User id."),
+        description="Staff only: one account's security activity, newest first "
+        "(for support).",
     )
     my_sessions = graphene.List(
         graphene.NonNull(SessionType),
@@ -69,3 +117,19 @@ class UserQueries(graphene.ObjectType):
     @staticmethod
     def resolve_my_sessions(root, info):
         return list(active_sessions(user=current(info).user))
+
+    @staticmethod
+    def resolve_my_security_events(root, info, **arguments):
+        events = my_security_events(user=current_user(info))
+        return _security_event_page(events, **arguments)
+
+    @staticmethod
+    def resolve_security_events(root, info, user, **arguments):
+        actor = require_staff(info)
+        try:
+            events = account_security_events(
+                actor=actor, user_id=decode_pk(user, "User")
+            )
+        except ServiceError as exc:
+            raise graphql_error(exc.code, exc.message) from exc
+        return _security_event_page(events, **arguments)

@@ -7,12 +7,13 @@ import uuid
 import graphene
 from graphene import relay
 from graphene_django import DjangoObjectType
+from graphql_relay import to_global_id
 
 from graphql_api.auth import current, current_user
 from users.errors import ServiceError
 from users.images import avatar_url
-from users.models import Session, User
-from users.selectors import active_sessions, user_visible_to
+from users.models import SecurityEvent, SecurityEventKind, Session, User
+from users.selectors import active_sessions, security_event_visible_to, user_visible_to
 
 
 class CountableConnection(relay.Connection):
@@ -116,3 +117,68 @@ for _name, _text in {
     "user_agent": "Client user agent at the last login or refresh.",
 }.items():
     SessionType._meta.fields[_name].description = _text
+
+
+SecurityEventKindEnum = graphene.Enum.from_enum(
+    SecurityEventKind,
+    name="SecurityEventKind",
+    description=lambda value: (
+        "What happened to an account; the same values as REST's `kind`."
+        if value is None
+        else SecurityEventKind(value).label
+    ),
+)
+
+
+class SecurityEventType(DjangoObjectType):
+    """One entry of an account's security activity."""
+
+    kind = graphene.Field(
+        SecurityEventKindEnum, required=True, description="What happened."
+    )
+    session_id = graphene.ID(
+        description="Global id of the session concerned (it may have ended since)."
+    )
+
+    class Meta:
+        model = SecurityEvent
+        name = "SecurityEvent"
+        interfaces = (relay.Node,)
+        fields = ("created_at", "ip_address", "user_agent")
+        description = (
+            "Something that happened to your account: a sign-in, a revoked "
+            "session, a changed password. Read them with mySecurityEvents."
+        )
+
+    @classmethod
+    def get_node(cls, info, id: str) -> SecurityEvent | None:
+        """Return one of the caller's own events (staff: anyone's), else null."""
+        try:
+            return security_event_visible_to(actor=current_user(info), event_id=int(id))
+        except (ServiceError, ValueError):
+            return None
+
+    @staticmethod
+    def resolve_kind(root: SecurityEvent, info) -> str:
+        return root.kind
+
+    @staticmethod
+    def resolve_session_id(root: SecurityEvent, info) -> str | None:
+        if root.session_id is None:
+            return None
+        return to_global_id("Session", str(root.session_id))
+
+
+for _name, _text in {
+    "created_at": "When it happened (UTC).",
+    "ip_address": "The client address of the request that caused it.",
+    "user_agent": "The client user agent of the request that caused it.",
+}.items():
+    SecurityEventType._meta.fields[_name].description = _text
+
+
+class SecurityEventConnection(relay.Connection):
+    """A page of security events, newest first (keyset cursors)."""
+
+    class Meta:
+        node = SecurityEventType

@@ -8,7 +8,7 @@ from graphql_relay import to_global_id
 from rest_framework import serializers
 
 from users.images import avatar_url
-from users.models import User
+from users.models import SecurityEventKind, User
 
 #: The GraphQL type name whose global ids the REST surface reuses.
 USER_TYPE = "User"
@@ -100,6 +100,46 @@ class SessionSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "Session"
+
+
+class SecurityEventSerializer(serializers.Serializer):
+    id = GlobalIDField(
+        "SecurityEvent", help_text="Relay global id, GraphQL's `SecurityEvent.id`."
+    )
+    kind = serializers.ChoiceField(
+        choices=SecurityEventKind.choices,
+        help_text="What happened; the same values as GraphQL's `SecurityEventKind`.",
+    )
+    created_at = serializers.DateTimeField(help_text="When it happened (UTC).")
+    ip_address = serializers.IPAddressField(
+        allow_null=True, help_text="Client address of the request that caused it."
+    )
+    user_agent = serializers.CharField(
+        allow_blank=True, help_text="Client user agent of the request that caused it."
+    )
+    session_id = serializers.UUIDField(
+        allow_null=True,
+        help_text="The session concerned, as in the session list (it may have "
+        "ended since).",
+    )
+
+    class Meta:
+        ref_name = "SecurityEvent"
+
+
+class SecurityEventPageSerializer(serializers.Serializer):
+    """One page of security events, newest first (keyset cursors)."""
+
+    next = serializers.URLField(
+        allow_null=True, help_text="The page of older events, or null."
+    )
+    previous = serializers.URLField(
+        allow_null=True, help_text="The page of newer events, or null."
+    )
+    results = SecurityEventSerializer(many=True)
+
+    class Meta:
+        ref_name = "SecurityEventPage"
 
 
 class UserPageSerializer(serializers.Serializer):

@@ -17,9 +17,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from rest_api.pagination import MAX_LIMIT, LimitOffset
+from rest_api.pagination import MAX_LIMIT, LimitOffset, newest_first
 from rest_api.serializers import EmailField, PasswordField, StrictSerializer
 from rest_api.users.serializers import (
+    USER_TYPE,
+    SecurityEventPageSerializer,
+    SecurityEventSerializer,
     SessionSerializer,
     TokenPairSerializer,
     UserPageSerializer,
@@ -28,10 +31,12 @@ from rest_api.users.serializers import (
 from rest_api.views import APIView, PublicAPIView, optional_session
 from users import selectors, services
 from users.errors import ErrorCode as E
+from users.global_ids import decode_pk
 from users.models import User
 from users.selectors import MAX_SEARCH_LENGTH
 
 AUTH, ACCOUNT, SESSIONS, STAFF = "auth", "account", "sessions", "staff"
+ACTIVITY = "activity"
 
 NEW_PASSWORD_ERRORS = [
     E.REQUIRED,
@@ -190,7 +195,7 @@ class LogoutView(PublicAPIView):
         out even after its access token expired.
         """
         data = self.parse(self.InputSerializer)
-        services.logout(refresh_token=data["refresh"])
+        services.logout(refresh_token=data["refresh"], meta=self.meta)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -265,7 +270,9 @@ class EmailVerifyView(PublicAPIView):
         (the caller's survives when it sends its Bearer token).
         """
         token = self.parse(self.InputSerializer)["token"]
-        services.verify_email(token=token, current_session=optional_session(request))
+        services.verify_email(
+            token=token, meta=self.meta, current_session=optional_session(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -289,7 +296,8 @@ class EmailCancelView(PublicAPIView):
         The link goes to the old address with every change request, so the owner
         of a hijacked account can take it back. It works once.
         """
-        services.cancel_email_change(token=self.parse(self.InputSerializer)["token"])
+        token = self.parse(self.InputSerializer)["token"]
+        services.cancel_email_change(token=token, meta=self.meta)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -481,7 +489,9 @@ class SessionDetailView(APIView):
         Another user's session answers `NOT_FOUND`, exactly like an unknown id,
         so ids cannot be probed.
         """
-        services.revoke_session(user=request.user, session_id=session_id)
+        services.revoke_session(
+            user=request.user, session_id=session_id, meta=self.meta
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -526,3 +536,73 @@ class UserListView(APIView):
         paginator = LimitOffset()
         page = paginator.paginate_queryset(users, request, view=self)
         return paginator.get_paginated_response(UserSerializer(page, many=True).data)
+
+
+class FeedPageSerializer(serializers.Serializer):
+    """The query of a newest-first feed: page size and a cursor."""
+
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_LIMIT, help_text="Page size."
+    )
+    after = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Cursor from `next`: the events older than it.",
+    )
+    before = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Cursor from `previous`: the events newer than it.",
+    )
+
+
+def _event_page(view: APIView, events) -> Response:
+    query = view.parse(FeedPageSerializer, view.request.query_params.dict())
+    page, links = newest_first(events, view.request, **query)
+    results = SecurityEventSerializer(page.items, many=True).data
+    return Response({**links, "results": results})
+
+
+class MyActivityView(APIView):
+    @swagger_auto_schema(
+        operation_id="listMySecurityEvents",
+        operation_summary="List my account's security activity",
+        tags=[ACTIVITY],
+        query_serializer=FeedPageSerializer,
+        responses={200: SecurityEventPageSerializer},
+        errors={None: [E.INVALID_INPUT]},
+    )
+    def get(self, request: Request) -> Response:
+        """Page through what happened to the account, newest first.
+
+        Sign-ins (from known and new devices), failed sign-ins, sign-outs,
+        revoked sessions, password and email changes, two-factor changes. The
+        cursors are keyset cursors: new events never shift a page.
+        """
+        return _event_page(self, selectors.my_security_events(user=request.user))
+
+
+class UserActivityView(APIView):
+    @swagger_auto_schema(
+        operation_id="listUserSecurityEvents",
+        operation_summary="List one account's security activity (staff only)",
+        tags=[STAFF],
+        manual_parameters=[
+            openapi.Parameter(
+                "user_id",
+                openapi.IN_PATH,
+                type=openapi.TYPE_STRING,
+                required=True,
+                description="The user's `id` (its Relay global id).",
+            )
+        ],
+        query_serializer=FeedPageSerializer,
+        responses={200: SecurityEventPageSerializer},
+        errors={None: [E.INVALID_INPUT, E.FORBIDDEN, E.NOT_FOUND]},
+    )
+    def get(self, request: Request, user_id: str) -> Response:
+        """Page through one account's security activity, newest first, for support."""
+        events = selectors.account_security_events(
+            actor=request.user, user_id=decode_pk(user_id, USER_TYPE)
+        )
+        return _event_page(self, events)

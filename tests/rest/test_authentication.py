@@ -44,7 +44,7 @@ def test_a_token_made_invalid_by_a_password_change_elsewhere_is_refused(pair, us
 
 
 def test_a_refused_token_gets_an_invalid_token_challenge(pair):
-    services.logout(refresh_token=pair.refresh)
+    services.logout(refresh_token=pair.refresh, meta=META)
     response = client_for(pair.access).get(ME)
     assert response["WWW-Authenticate"] == 'Bearer realm="api", error="invalid_token"'
 

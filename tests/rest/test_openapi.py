@@ -32,6 +32,9 @@ CONTRACT = {
     ("get", "/users/me/sessions/"),
     ("delete", "/users/me/sessions/{session_id}/"),
     ("get", "/users/"),
+    # Revision 2: security activity, and (docs/rest.md) the staff read of it.
+    ("get", "/users/me/activity/"),
+    ("get", "/users/{user_id}/activity/"),
 }
 PUBLIC = {(m, p) for m, p in CONTRACT if p.startswith("/auth/")} - {
     ("post", "/auth/email/resend/")

@@ -10,6 +10,7 @@ from rest_framework_simplejwt.settings import api_settings
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from users import services
 from users.errors import ErrorCode, ServiceError
+from users.meta import ANONYMOUS_META
 from users.models import Session, User
 from users.selectors import active_sessions
 from users.tokens import AccessToken, authenticate_access_token
@@ -225,7 +226,7 @@ def test_verify_token_accepts_a_live_token_and_returns_its_claims(user, meta):
 
 def test_logout_revokes_the_session_and_its_access_tokens_at_once(user, meta):
     pair = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=meta)
-    services.logout(refresh_token=pair.refresh)
+    services.logout(refresh_token=pair.refresh, meta=meta)
     with pytest.raises(ServiceError) as excinfo:
         authenticate_access_token(pair.access)
     assert _code(excinfo) == ErrorCode.TOKEN_INVALID
@@ -235,23 +236,23 @@ def test_logout_revokes_the_session_and_its_access_tokens_at_once(user, meta):
 
 def test_logging_out_twice_says_token_invalid(user, meta):
     pair = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=meta)
-    services.logout(refresh_token=pair.refresh)
+    services.logout(refresh_token=pair.refresh, meta=meta)
     with pytest.raises(ServiceError) as excinfo:
-        services.logout(refresh_token=pair.refresh)
+        services.logout(refresh_token=pair.refresh, meta=meta)
     assert _code(excinfo) == ErrorCode.TOKEN_INVALID
 
 
 def test_active_sessions_lists_only_live_sessions_of_the_user(user, meta):
     kept = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=meta)
     gone = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=meta)
-    services.logout(refresh_token=gone.refresh)
+    services.logout(refresh_token=gone.refresh, meta=meta)
     services.login(email=UserFactory().email, password=DEFAULT_PASSWORD, meta=meta)
     assert list(active_sessions(user=user)) == [kept.session]
 
 
 def test_revoke_session_kills_that_sessions_tokens(user, meta):
     pair = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=meta)
-    services.revoke_session(user=user, session_id=pair.session.pk)
+    services.revoke_session(user=user, session_id=pair.session.pk, meta=meta)
     with pytest.raises(ServiceError):
         authenticate_access_token(pair.access)
 
@@ -261,7 +262,7 @@ def test_revoke_session_kills_that_sessions_tokens(user, meta):
 )
 def test_revoke_session_with_an_unknown_id_says_not_found(user, session_id):
     with pytest.raises(ServiceError) as excinfo:
-        services.revoke_session(user=user, session_id=session_id)
+        services.revoke_session(user=user, session_id=session_id, meta=ANONYMOUS_META)
     assert _code(excinfo) == ErrorCode.NOT_FOUND
 
 
@@ -269,7 +270,7 @@ def test_revoke_session_of_another_user_says_not_found(user, meta):
     other = UserFactory()
     theirs = services.login(email=other.email, password=DEFAULT_PASSWORD, meta=meta)
     with pytest.raises(ServiceError) as excinfo:
-        services.revoke_session(user=user, session_id=theirs.session.pk)
+        services.revoke_session(user=user, session_id=theirs.session.pk, meta=meta)
     assert _code(excinfo) == ErrorCode.NOT_FOUND
     assert authenticate_access_token(theirs.access).user == other
 
@@ -280,7 +281,9 @@ def test_revoke_other_sessions_keeps_only_the_current_one(user, meta):
         services.login(email=user.email, password=DEFAULT_PASSWORD, meta=meta)
         for _ in range(3)
     ]
-    revoked = services.revoke_other_sessions(user=user, current_session=current.session)
+    revoked = services.revoke_other_sessions(
+        user=user, current_session=current.session, meta=meta
+    )
     assert revoked == 3
     assert authenticate_access_token(current.access).user == user
     for pair in others:

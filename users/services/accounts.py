@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from users import emails, ratelimits
+from users import emails, events, ratelimits
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import User
@@ -84,6 +84,9 @@ def update_profile(
             fields.append("pending_email")
             emails.send_verification_email(user, new_email)
             emails.send_email_change_notice(user, user.email, new_email)
+            events.record(
+                events.Kind.EMAIL_CHANGE_REQUESTED, user_id=user.pk, meta=meta
+            )
         if fields:
             user.save(update_fields=fields)
     return user

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from users import events
 from users.action_links import consume_action_token
+from users.meta import RequestMeta
 from users.models import User
 from users.services.sessions import revoke_all_sessions
 
@@ -17,7 +19,7 @@ def cancel_email_change_link_data(*, old_email: str, new_email: str) -> dict[str
     return {"old": old_email, "new": new_email}
 
 
-def cancel_email_change(*, token: str) -> User:
+def cancel_email_change(*, token: str, meta: RequestMeta) -> User:
     """Drop the change the link was sent for, and end every session of the account.
 
     Whoever requested the change held a session (and the password), so every
@@ -48,4 +50,5 @@ def cancel_email_change(*, token: str) -> User:
         if fields:
             user.save(update_fields=fields)
         revoke_all_sessions(user=user)
+        events.record(events.Kind.EMAIL_CHANGE_CANCELLED, user_id=user.pk, meta=meta)
     return user

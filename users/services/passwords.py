@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from users import emails, ratelimits
+from users import emails, events, ratelimits
 from users.email_tokens import check_password_reset_token
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
@@ -34,6 +34,7 @@ def change_password(
         user.save(update_fields=["password"])
         revoke_all_sessions(user=user)
         pair = open_session(user=user, meta=meta)
+        events.record(events.Kind.PASSWORD_CHANGED, user_id=user.pk, meta=meta)
         emails.send_password_changed_notice(user)
     return pair
 
@@ -68,5 +69,6 @@ def reset_password(*, token: str, new_password: str, meta: RequestMeta) -> User:
             fields.append("email_verified")
         user.save(update_fields=fields)
         revoke_all_sessions(user=user)
+        events.record(events.Kind.PASSWORD_RESET, user_id=user.pk, meta=meta)
         emails.send_password_changed_notice(user)
     return user

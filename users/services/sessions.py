@@ -7,7 +7,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from users import ratelimits
+from users import events, ratelimits
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import Session, User, normalize_email
@@ -48,12 +48,20 @@ def login(*, email: str, password: str, meta: RequestMeta) -> TokenPair:
     ratelimits.enforce("login", meta=meta, subject=email.lower())
     user = User.objects.by_email(email).first() if email else None
     if not check_password(user, password):
+        # Written for unknown addresses too, in the same form (users.events).
+        events.record_failed_login(user=user, meta=meta)
         raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
     if not user.is_active:
+        events.record_failed_login(user=user, meta=meta)
         raise ServiceError(ErrorCode.ACCOUNT_INACTIVE, "This account is deactivated.")
-    user.last_login = timezone.now()
-    user.save(update_fields=["last_login"])
-    return open_session(user=user, meta=meta)
+    with transaction.atomic():
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
+        pair = open_session(user=user, meta=meta)
+        events.record(
+            events.Kind.LOGIN, user_id=user.pk, meta=meta, session_id=pair.session.pk
+        )
+    return pair
 
 
 def refresh(*, refresh_token: str, meta: RequestMeta) -> TokenPair:
@@ -79,6 +87,12 @@ def refresh(*, refresh_token: str, meta: RequestMeta) -> TokenPair:
         if session.refresh_jti != claims["jti"]:
             session.revoked_at = timezone.now()
             session.save(update_fields=["revoked_at"])
+            events.record(
+                events.Kind.TOKEN_REUSE_DETECTED,
+                user_id=session.user_id,
+                meta=meta,
+                session_id=session.pk,
+            )
             reused = True
         else:
             pair = issue_pair(session.user, session)
@@ -121,32 +135,70 @@ def authenticate(*, token: str, meta: RequestMeta | None = None) -> Authenticate
     return caller
 
 
-def logout(*, refresh_token: str) -> None:
+def logout(*, refresh_token: str, meta: RequestMeta) -> None:
     """Revoke the session a refresh token belongs to (any token of its chain)."""
     claims = decode_refresh_token(refresh_token)
-    updated = Session.objects.filter(
-        pk=_uuid_or_none(claims[SESSION_CLAIM]),
-        user_id=claims["user_id"],
-        revoked_at__isnull=True,
-    ).update(revoked_at=timezone.now())
-    if not updated:
-        raise ServiceError(ErrorCode.TOKEN_INVALID, field="refresh_token")
+    session_id = _uuid_or_none(claims[SESSION_CLAIM])
+    with transaction.atomic():
+        updated = Session.objects.filter(
+            pk=session_id, user_id=claims["user_id"], revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if not updated:
+            raise ServiceError(ErrorCode.TOKEN_INVALID, field="refresh_token")
+        events.record(
+            events.Kind.LOGOUT,
+            user_id=int(claims["user_id"]),
+            meta=meta,
+            session_id=session_id,
+        )
 
 
-def revoke_session(*, user: User, session_id: object) -> None:
+def revoke_session(*, user: User, session_id: object, meta: RequestMeta) -> None:
     """Revoke one of the user's own active sessions."""
-    updated = Session.objects.filter(
-        pk=_uuid_or_none(session_id), user=user, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
-    if not updated:
-        raise ServiceError(ErrorCode.NOT_FOUND, "No such active session.", field="id")
+    revoked_id = _uuid_or_none(session_id)
+    with transaction.atomic():
+        updated = Session.objects.filter(
+            pk=revoked_id, user=user, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if not updated:
+            raise ServiceError(
+                ErrorCode.NOT_FOUND, "No such active session.", field="id"
+            )
+        events.record(
+            events.Kind.SESSION_REVOKED,
+            user_id=user.pk,
+            meta=meta,
+            session_id=revoked_id,
+        )
 
 
-def revoke_other_sessions(*, user: User, current_session: Session | None) -> int:
-    """Revoke every active session of the user but the caller's; return how many."""
+def revoke_other_sessions(
+    *, user: User, current_session: Session | None, meta: RequestMeta
+) -> int:
+    """Revoke every active session of the user but the caller's; return how many.
+
+    Recorded even when there was nothing to revoke: the owner did act.
+    """
+    with transaction.atomic():
+        count = end_sessions_except(user=user, keep=current_session)
+        events.record(
+            events.Kind.OTHER_SESSIONS_REVOKED,
+            user_id=user.pk,
+            meta=meta,
+            session_id=current_session.pk if current_session is not None else None,
+        )
+    return count
+
+
+def end_sessions_except(*, user: User, keep: Session | None) -> int:
+    """Revoke every active session of the user but ``keep``; return how many.
+
+    The building block of operations that record their own event (a verified
+    email change); the owner's own request is ``revoke_other_sessions``.
+    """
     sessions = Session.objects.filter(user=user, revoked_at__isnull=True)
-    if current_session is not None:
-        sessions = sessions.exclude(pk=current_session.pk)
+    if keep is not None:
+        sessions = sessions.exclude(pk=keep.pk)
     return sessions.update(revoked_at=timezone.now())
 
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from users import emails, ratelimits
+from users import emails, events, ratelimits
 from users.email_tokens import read_verification_token
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import Session, User
-from users.services.sessions import revoke_other_sessions
+from users.services.sessions import end_sessions_except
 
 _USED = "This link was already used."
 
 
-def verify_email(*, token: str, current_session: Session | None = None) -> User:
+def verify_email(
+    *, token: str, meta: RequestMeta, current_session: Session | None = None
+) -> User:
     """Mark the address in the token verified; apply it if it was a pending change.
 
     A token for an address the account no longer has or wants (superseded change,
@@ -48,7 +50,8 @@ def verify_email(*, token: str, current_session: Session | None = None) -> User:
                 keep = current_session
                 if keep is not None and keep.user_id != user.pk:
                     keep = None
-                revoke_other_sessions(user=user, current_session=keep)
+                end_sessions_except(user=user, keep=keep)
+                events.record(events.Kind.EMAIL_CHANGED, user_id=user.pk, meta=meta)
                 return user
     except IntegrityError as exc:
         # Someone registered the pending address meanwhile.
