@@ -21,6 +21,7 @@ from users.email_tokens import make_password_reset_token
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import SecurityEvent, SecurityEventKind, Session
+from users.selectors import active_sessions
 
 K = SecurityEventKind
 NEW_PASSWORD = "a-brand-new-passphrase-7"
@@ -259,7 +260,9 @@ def test_a_password_reset_records_password_reset(user, meta):
 
 def test_requesting_an_email_change_records_email_change_requested(user, meta):
     with Recorded() as got:
-        services.update_profile(user=user, meta=meta, email="fresh@example.com")
+        services.update_profile(
+            user=user, meta=meta, email="fresh@example.com", password=DEFAULT_PASSWORD
+        )
     assert got.kinds == [K.EMAIL_CHANGE_REQUESTED]
 
 
@@ -271,11 +274,30 @@ def test_a_profile_edit_without_an_email_records_nothing(user, meta):
 
 def test_following_the_change_link_records_email_changed(user, meta, committed):
     with committed():
-        services.update_profile(user=user, meta=meta, email="fresh@example.com")
+        services.update_profile(
+            user=user, meta=meta, email="fresh@example.com", password=DEFAULT_PASSWORD
+        )
     to_new = next(m for m in mail.outbox if m.to == ["fresh@example.com"])
+    _login(user, meta)
     with Recorded() as got:
         services.verify_email(token=link_token(to_new.body), meta=meta)
+    # The other sessions end with the change: no OTHER_SESSIONS_REVOKED for that.
     assert got.kinds == [K.EMAIL_CHANGED]
+    assert not active_sessions(user=user).exists()
+
+
+def test_the_cancel_link_records_email_change_cancelled(user, meta, committed):
+    with committed():
+        services.update_profile(
+            user=user, meta=meta, email="fresh@example.com", password=DEFAULT_PASSWORD
+        )
+    notice = next(m for m in mail.outbox if m.to == [user.email])
+    with Recorded() as got:
+        services.cancel_email_change(token=link_token(notice.body), meta=meta)
+    assert got.kinds == [K.EMAIL_CHANGE_CANCELLED]
+    with Recorded() as again, pytest.raises(ServiceError):
+        services.cancel_email_change(token=link_token(notice.body), meta=meta)
+    assert again.kinds == []
 
 
 def test_verifying_the_registration_address_records_nothing(meta, committed):
