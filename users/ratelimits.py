@@ -18,7 +18,12 @@ django-ratelimit made familiar); the key says what the bucket counts per:
     the ``subject`` argument, stripped and lowercased, so case games do not open
     a fresh bucket;
 ``user``
-    the ``subject`` argument as given (a user id).
+    the ``subject`` argument as given (a user id);
+``device``
+    the ``subject`` argument as given: the id of a device token that is valid
+    for the login's email (``users.devices``), so a known device's login
+    attempts have a budget of their own (``login_known_device``) that nobody
+    else's failures can exhaust.
 
 Operations named in the setting replace that operation's default buckets; the
 others keep :data:`DEFAULT_RATE_LIMITS`. An empty list turns an operation's
@@ -43,10 +48,14 @@ a dictionary of known addresses cannot be matched against its keys.
 
 When the store is unreachable
 -----------------------------
-Operations in ``settings.RATE_LIMIT_FAIL_CLOSED`` (default: ``login``,
-``register``, ``password_reset_request``) answer ``SERVICE_UNAVAILABLE``: they are
-what credential stuffing, account farming and mail bombing go through, and an
-outage of the limiter must not become an open window for them. Every other
+Every operation that checks a password or a second factor
+(:data:`CREDENTIAL_CHECKS`: logins, password change, email change, account
+deletion; the MFA operations belong there too) answers ``SERVICE_UNAVAILABLE``,
+and so do the operations in ``settings.RATE_LIMIT_FAIL_CLOSED`` (default:
+``register``, ``password_reset_request``; the setting can add operations but not
+remove a credential check). They are what credential stuffing, password
+guessing with a stolen token, account farming and mail bombing go through, and
+an outage of the limiter must not become an open window for them. Every other
 operation fails open (with one warning per call) because it is already
 authenticated or cheap, and refusing token refreshes or profile edits would turn a
 Redis outage into an outage of the whole API. The cache's socket timeouts (1 s)
@@ -74,7 +83,11 @@ from users.meta import RequestMeta
 logger = logging.getLogger(__name__)
 
 DEFAULT_RATE_LIMITS: dict[str, list[str]] = {
+    # Logins without a valid device token for the email draw on the per-email
+    # budget; with one, on that device's own (users/devices.py), so hammering
+    # an address cannot lock its owner's known devices out.
     "login": ["20/m ip", "200/h ip", "10/m email", "50/h email"],
+    "login_known_device": ["20/m ip", "200/h ip", "10/m device", "50/h device"],
     "register": ["10/h ip"],
     "refresh": ["60/m ip"],
     "password_change": ["10/h user"],
@@ -88,11 +101,21 @@ DEFAULT_RATE_LIMITS: dict[str, list[str]] = {
     "general": ["600/m user", "1200/m ip"],
 }
 
-DEFAULT_FAIL_CLOSED: frozenset[str] = frozenset(
-    {"login", "register", "password_reset_request"}
+#: Operations that check a password or a second factor. They always fail closed
+#: when the counter store is down (an unmetered window would be a password
+#: oracle); ``RATE_LIMIT_FAIL_CLOSED`` can add operations, never remove these.
+CREDENTIAL_CHECKS: frozenset[str] = frozenset(
+    {
+        "login",
+        "login_known_device",
+        "password_change",
+        "email_change",
+        "delete_account",
+    }
 )
+DEFAULT_FAIL_CLOSED: frozenset[str] = frozenset({"register", "password_reset_request"})
 
-KEY_KINDS = frozenset({"ip", "email", "user"})
+KEY_KINDS = frozenset({"ip", "email", "user", "device"})
 #: Stands in for a missing address so that callers without one still share a
 #: budget instead of escaping the IP buckets altogether.
 UNKNOWN_IP = "unknown"
@@ -238,10 +261,15 @@ def _ip_key(address: str | None) -> str:
     return str(ipaddress.ip_network(f"{ip}/{mask}", strict=False).network_address)
 
 
+def fails_closed(operation: str) -> bool:
+    """Tell whether ``operation`` is refused while the counter store is down."""
+    extra = getattr(settings, "RATE_LIMIT_FAIL_CLOSED", DEFAULT_FAIL_CLOSED)
+    return operation in CREDENTIAL_CHECKS or operation in extra
+
+
 def _store_failed(operation: str, exc: BaseException) -> None:
-    fail_closed = getattr(settings, "RATE_LIMIT_FAIL_CLOSED", DEFAULT_FAIL_CLOSED)
     reason = type(exc).__name__
-    if operation in fail_closed:
+    if fails_closed(operation):
         logger.error(
             "Rate-limit store unavailable (%s); refusing %s", reason, operation
         )

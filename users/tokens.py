@@ -52,6 +52,8 @@ class TokenPair:
     access_expires_at: datetime
     refresh_expires_at: datetime
     session: Session
+    #: Set by a login (``users.devices``): the client sends it back next time.
+    device_token: str | None = None
 
     @property
     def refresh_expires_in(self) -> int:

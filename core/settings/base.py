@@ -231,9 +231,12 @@ X_FRAME_OPTIONS = "DENY"
 # RATE_LIMITS='{"login": ["5/m ip", "10/m email"]}'. Unlisted operations keep the
 # defaults in users/ratelimits.py; an empty list turns an operation's limits off.
 RATE_LIMITS = env.json("RATE_LIMITS", default={})
-# Operations refused (503 SERVICE_UNAVAILABLE) while Redis is unreachable; every
-# other operation is allowed through when the limiter's store is down.
-RATE_LIMIT_FAIL_CLOSED = {"login", "register", "password_reset_request"}
+# Operations refused (503 SERVICE_UNAVAILABLE) while Redis is unreachable, on top
+# of every operation that checks a password or a second factor (always refused:
+# users.ratelimits.CREDENTIAL_CHECKS); the rest is allowed through.
+RATE_LIMIT_FAIL_CLOSED = {"register", "password_reset_request"}
+# Device tokens (users/devices.py): seconds one stays valid after its last login.
+DEVICE_TOKEN_LIFETIME = env.int("DEVICE_TOKEN_LIFETIME", default=365 * 24 * 3600)
 # https://django-ratelimit.readthedocs.io/en/stable/settings.html
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_USE_CACHE = "default"

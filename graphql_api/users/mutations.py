@@ -352,17 +352,32 @@ class TokenPairMixin:
 class ObtainToken(TokenPairMixin, graphene.Mutation):
     """Log in; failures are GraphQL errors (INVALID_CREDENTIALS, RATE_LIMITED...)."""
 
+    device_token = graphene.String(
+        required=True,
+        description="Keep it and send it with the next login: this device's "
+        "attempts then draw on its own budget (no lockout by others).",
+    )
+
     class Arguments:
         email = graphene.String(required=True)
         password = graphene.String(required=True)
+        device_token = graphene.String(
+            description="The deviceToken of this device's last login, if any."
+        )
 
     @classmethod
-    def mutate(cls, root, info, email, password):
-        return cls.from_pair(
-            _call(
-                info, services.login, email=email, password=password, meta=_meta(info)
-            )
+    def mutate(cls, root, info, email, password, device_token=None):
+        pair = _call(
+            info,
+            services.login,
+            email=email,
+            password=password,
+            device_token=device_token,
+            meta=_meta(info),
         )
+        result = cls.from_pair(pair)
+        result.device_token = pair.device_token
+        return result
 
 
 class VerifyToken(graphene.Mutation):

@@ -90,6 +90,16 @@ class TokenPairSerializer(serializers.Serializer):
         ref_name = "TokenPair"
 
 
+class LoginSerializer(TokenPairSerializer):
+    device_token = serializers.CharField(
+        help_text="Device token: keep it and send it with the next login, so this "
+        "device's attempts draw on its own budget (no lockout by others)."
+    )
+
+    class Meta:
+        ref_name = "Login"
+
+
 class SessionSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     created_at = serializers.DateTimeField()

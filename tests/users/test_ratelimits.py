@@ -7,8 +7,10 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
+from tests.graphql.client import GraphQLClient
+from tests.rest.utils import client_for, login
 from tests.services.servers import wait_for_port
-from users import ratelimits
+from users import devices, ratelimits, services
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 
@@ -303,7 +305,68 @@ def test_fail_closed_set_is_configurable(redis_down, settings):
     assert refused("verification_resend", subject="42").code == (
         ErrorCode.SERVICE_UNAVAILABLE
     )
-    ratelimits.enforce("login", meta=IP_A, subject="a@example.com")
+    ratelimits.enforce("register", meta=IP_A)
+
+
+@pytest.mark.parametrize("operation", sorted(ratelimits.CREDENTIAL_CHECKS))
+def test_the_setting_cannot_open_a_credential_check(redis_down, settings, operation):
+    settings.RATE_LIMIT_FAIL_CLOSED = set()
+
+    assert refused(operation, subject="42").code == ErrorCode.SERVICE_UNAVAILABLE
+
+
+# --- every password check fails closed, over HTTP ------------------------------
+
+
+@pytest.fixture
+def pair(db, user):
+    """A session opened before Redis goes down (logging in needs the limiter)."""
+    return login(user)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        (
+            "post",
+            "/api/v1/users/me/password/",
+            {"current_password": "wrong-pass-1", "new_password": "new-pass-phrase-1"},
+        ),
+        ("delete", "/api/v1/users/me/", {"password": "wrong-pass-1"}),
+        ("patch", "/api/v1/users/me/", {"email": "n@example.com", "password": "x1"}),
+    ],
+)
+def test_password_checks_of_a_token_holder_fail_closed_when_redis_is_down(
+    pair, method, path, body, redis_down
+):
+    client = client_for(pair.access)
+    for _ in range(12):
+        response = getattr(client, method)(path, body, format="json")
+        assert response.status_code == 503, response.json()
+        assert response.json()["errors"][0]["code"] == "SERVICE_UNAVAILABLE"
+
+
+def test_graphql_change_password_fails_closed_when_redis_is_down(
+    pair, redis_down, client
+):
+    gql = GraphQLClient(client, pair.access)
+    result = gql(
+        "mutation ($i: ChangePasswordInput!) { changePassword(input: $i) "
+        "{ errors { code } } }",
+        {"i": {"currentPassword": "wrong-pass-1", "newPassword": "new-pass-phrase-1"}},
+    )
+    assert result.codes == ["SERVICE_UNAVAILABLE"]
+
+
+def test_a_known_devices_login_fails_closed_when_redis_is_down(db, user, redis_down):
+    with pytest.raises(ServiceError) as caught:
+        services.login(
+            email=user.email,
+            password="wrong-pass-1",
+            device_token=devices.mint(user),
+            meta=IP_A,
+        )
+    assert caught.value.code == ErrorCode.SERVICE_UNAVAILABLE
 
 
 def test_down_redis_answers_within_three_seconds(redis_down):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 from django.db import transaction
 from django.utils import timezone
 
-from users import events, ratelimits
+from users import devices, events, ratelimits
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import Session, User, normalize_email
@@ -38,14 +39,53 @@ def open_session(*, user: User, meta: RequestMeta) -> TokenPair:
     return pair
 
 
-def login(*, email: str, password: str, meta: RequestMeta) -> TokenPair:
-    """Exchange credentials for a token pair and a new session.
+def login(
+    *,
+    email: str,
+    password: str,
+    meta: RequestMeta,
+    device_token: str | None = None,
+) -> TokenPair:
+    """Exchange credentials for a token pair, a new session and a device token.
 
     Unknown email and wrong password answer the same code after the same work
     (one password hash), so neither the answer nor its timing enumerates accounts.
     """
+    user = check_credentials(
+        email=email, password=password, meta=meta, device_token=device_token
+    )
+    with transaction.atomic():
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
+        pair = open_session(user=user, meta=meta)
+        events.record(
+            events.Kind.LOGIN, user_id=user.pk, meta=meta, session_id=pair.session.pk
+        )
+    return dataclasses.replace(
+        pair, device_token=issue_device_token(user, presented=device_token)
+    )
+
+
+def check_credentials(
+    *,
+    email: str,
+    password: str,
+    meta: RequestMeta,
+    device_token: str | None = None,
+) -> User:
+    """Return the active user these credentials prove, on the login budgets.
+
+    The one password check of every login (API and the Django admin): an attempt
+    with a valid device token for this email draws on that device's budget
+    (``login_known_device``), any other on the per-email one (``login``), so an
+    attacker hammering an address cannot lock its owner's devices out.
+    """
     email = normalize_email(email if isinstance(email, str) else "")
-    ratelimits.enforce("login", meta=meta, subject=email.lower())
+    device = devices.recognise(device_token, email) if email else None
+    if device is not None:
+        ratelimits.enforce("login_known_device", meta=meta, subject=device.id)
+    else:
+        ratelimits.enforce("login", meta=meta, subject=email.lower())
     user = User.objects.by_email(email).first() if email else None
     if not check_password(user, password):
         # Written for unknown addresses too, in the same form (users.events).
@@ -54,14 +94,18 @@ def login(*, email: str, password: str, meta: RequestMeta) -> TokenPair:
     if not user.is_active:
         events.record_failed_login(user=user, meta=meta)
         raise ServiceError(ErrorCode.ACCOUNT_INACTIVE, "This account is deactivated.")
-    with transaction.atomic():
-        user.last_login = timezone.now()
-        user.save(update_fields=["last_login"])
-        pair = open_session(user=user, meta=meta)
-        events.record(
-            events.Kind.LOGIN, user_id=user.pk, meta=meta, session_id=pair.session.pk
-        )
-    return pair
+    return user
+
+
+def issue_device_token(user: User, *, presented: str | None = None) -> str:
+    """Return the device token a successful login hands back.
+
+    A valid token of this account keeps its device id (re-signed, so an active
+    device never expires); otherwise this is a new device.
+    """
+    device = devices.recognise(presented, user.email)
+    keep = device.id if device is not None and device.user_id == user.pk else None
+    return devices.mint(user, device_id=keep)
 
 
 def refresh(*, refresh_token: str, meta: RequestMeta) -> TokenPair:
