@@ -28,7 +28,7 @@ def test_every_contract_operation_is_in_the_schema():
         "users(",
         "mySessions: [Session!]!",
         "register(input: RegisterInput!)",
-        "tokenAuth(email: String!, password: String!)",
+        "tokenAuth(email: String!, password: String!, deviceToken: String)",
         "verifyToken(token: String!)",
         "refreshToken(refreshToken: String!)",
         "revokeToken(refreshToken: String!)",

@@ -134,7 +134,7 @@ def test_register_over_the_rate_limit_answers_429_with_retry_after(api, settings
 def test_token_returns_an_access_and_a_refresh_token(api, user):
     response = api.post(TOKEN, {"email": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 200
-    assert set(response.json()) == {"access", "refresh"}
+    assert set(response.json()) == {"access", "refresh", "device_token"}
     assert authenticate_access_token(response.json()["access"]).user == user
 
 
