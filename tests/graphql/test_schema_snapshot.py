@@ -28,7 +28,7 @@ def test_every_contract_operation_is_in_the_schema():
         "users(",
         "mySessions: [Session!]!",
         "register(input: RegisterInput!)",
-        "tokenAuth(email: String!, password: String!, deviceToken: String)",
+        "tokenAuth(",
         "verifyToken(token: String!)",
         "refreshToken(refreshToken: String!)",
         "revokeToken(refreshToken: String!)",
@@ -39,6 +39,7 @@ def test_every_contract_operation_is_in_the_schema():
         "requestPasswordReset(input: RequestPasswordResetInput!)",
         "resetPassword(input: ResetPasswordInput!)",
         "verifyEmail(input: VerifyEmailInput!)",
+        "cancelEmailChange(input: CancelEmailChangeInput!)",
         "resendVerificationEmail(input: ResendVerificationEmailInput!)",
         "revokeSession(input: RevokeSessionInput!)",
         "revokeOtherSessions(input: RevokeOtherSessionsInput!)",
@@ -49,3 +50,16 @@ def test_every_contract_operation_is_in_the_schema():
         "enum ErrorCode",
     ]:
         assert name in sdl, name
+
+
+def test_token_auth_takes_the_contracts_arguments():
+    from graphql_api.schema import schema
+
+    field = schema.graphql_schema.mutation_type.fields["tokenAuth"]
+    args = {name: str(arg.type) for name, arg in field.args.items()}
+    assert args == {
+        "email": "String!",
+        "password": "String!",
+        "deviceToken": "String",
+    }
+    assert "deviceToken" in field.type.fields
