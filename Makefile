@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint format check-system-deps migrate schema clean
+.PHONY: help run test lint format check-system-deps migrate schema vendored-assets clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -41,6 +41,8 @@ check-system-deps:  ## Say which system packages the test suite needs and how to
 	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	if [ -n "$$missing" ]; then \
 		echo "Missing system packages:$$missing"; \
 		echo "Install them with: sudo apt-get install -y$$missing"; \
@@ -62,5 +64,8 @@ schema: $(STAMP)  ## Regenerate the committed GraphQL SDL and OpenAPI snapshot.
 	$(BIN)/python manage.py export_graphql_schema
 	$(BIN)/python manage.py export_openapi_schema
 
+vendored-assets: $(STAMP)  ## Re-fetch GraphiQL's and ReDoc's files from npm (versions in core/vendor_assets.json).
+	$(BIN)/python manage.py refresh_vendored_assets
+
 clean:  ## Remove the virtual environment and local state.
-	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts .pytest_cache .ruff_cache .mypy_cache

@@ -1,12 +1,15 @@
-"""Top-level routes: the two API surfaces, their docs, admin and health."""
+"""Top-level routes: the index, the two API surfaces, their docs, admin, health."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from core import health
+from core import health, index, views
 
 urlpatterns = [
+    path("", index.index, name="index"),
+    # Browsers ask every site for one; an empty answer keeps their consoles clean.
+    path("favicon.ico", views.no_favicon, name="favicon"),
     path("graphql/", include("graphql_api.urls")),
     path("api/", include("rest_api.urls")),
     path("healthz/", health.healthz, name="healthz"),
@@ -19,6 +22,9 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# API paths answer JSON even for unknown routes and crashes (never an HTML page).
+# API paths answer JSON even for unknown routes, crashes and requests Django refuses
+# before routing (a Host outside ALLOWED_HOSTS, too many fields): never HTML.
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
 handler404 = "core.views.not_found"
 handler500 = "core.views.server_error"

@@ -8,7 +8,8 @@ their own handler (``rest_api.errors``); these cover everything else.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import cache_control
 
 from users.errors import DESCRIPTIONS, ErrorCode, FieldError
 
@@ -57,3 +58,9 @@ def permission_denied(
 ) -> JsonResponse:
     """``handler403``: a PermissionDenied raised outside DRF."""
     return error_response(ErrorCode.FORBIDDEN, 403, DESCRIPTIONS[ErrorCode.FORBIDDEN])
+
+
+@cache_control(max_age=86400, public=True)
+def no_favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``: nothing to show, and not a 404 in every browser console."""
+    return HttpResponse(status=204)

@@ -20,9 +20,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView, HttpError
 from graphql import GraphQLError
 
+from core.vendor import page_assets
 from graphql_api.validation import validation_rules
 from users.errors import DESCRIPTIONS, ErrorCode
 
@@ -64,6 +67,28 @@ def _set_path(target: Any, path: str, value: Any) -> None:
 
 class AccountsGraphQLView(GraphQLView):
     graphiql = False  # decided per request from settings.GRAPHIQL_ENABLED
+    graphiql_template = "graphql_api/graphiql.html"
+
+    def render_graphiql(self, request: HttpRequest, **cdn_data: Any) -> HttpResponse:
+        """Render GraphiQL from local static files (core.vendor).
+
+        graphene-django passes CDN versions and hashes; they are ignored, the
+        page uses the vendored files listed in core/vendor_assets.json instead.
+        """
+        context = {
+            "api_name": "Accounts API",
+            "assets": page_assets("graphiql"),
+            "graphiql_settings": {
+                "headerEditorEnabled": graphene_settings.GRAPHIQL_HEADER_EDITOR_ENABLED,
+                "shouldPersistHeaders": (
+                    graphene_settings.GRAPHIQL_SHOULD_PERSIST_HEADERS
+                ),
+                "inputValueDeprecation": (
+                    graphene_settings.GRAPHIQL_INPUT_VALUE_DEPRECATION
+                ),
+            },
+        }
+        return render(request, self.graphiql_template, context)
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.graphiql = settings.GRAPHIQL_ENABLED

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from core.views import not_found
-from rest_api.docs import schema_view
+from rest_api.docs import redoc_view, schema_view
 from rest_api.users import views
 
 v1 = [
@@ -47,7 +47,7 @@ v1 = [
 urlpatterns = [
     path("v1/", include((v1, "v1"))),
     path("docs/", schema_view.with_ui("swagger", cache_timeout=0), name="api-docs"),
-    path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="api-redoc"),
+    path("redoc/", redoc_view(), name="api-redoc"),
     path(
         "schema.json",
         schema_view.without_ui(cache_timeout=0),

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "graphql_api",
     "rest_api",
     "tasks",
+    "core",  # vendored static files (core/vendor.py) and management commands
 ]
 
 MIDDLEWARE = [
@@ -313,7 +314,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "core.logging.JsonFormatter"},
+        # One JSON object per line for log shippers, ``extra=`` fields included.
+        # https://nhairs.github.io/python-json-logger/latest/
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
     },
     "handlers": {
         "console": {
