@@ -6,9 +6,12 @@ field that needs the caller answers ``UNAUTHENTICATED`` (with ``reason``
 ``TOKEN_EXPIRED``/``TOKEN_INVALID`` when a bad token was sent), never silently
 anonymous data.
 
-The django-graphql-jwt handlers below are configured in ``GRAPHQL_JWT`` so that
-its shortcuts, decorators and backend decode the very same tokens, through
-``users.tokens``, with the ``Bearer`` prefix and expiry always verified.
+The token comes from the ``Authorization`` header only, read by
+``core.bearer.bearer_token`` exactly as the REST surface reads it; never from a
+cookie (django-graphql-jwt's ``get_credentials`` falls back to its ``JWT``
+cookie, so it is not used). The django-graphql-jwt handlers below are configured
+in ``GRAPHQL_JWT`` so that its shortcuts decode the very same tokens, through
+``users.tokens``, with expiry always verified.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from dataclasses import replace
 from typing import Any
 
 from graphql_jwt.exceptions import JSONWebTokenError, JSONWebTokenExpired
-from graphql_jwt.utils import get_credentials
 
+from core.bearer import bearer_token
 from core.client_ip import request_meta
 from graphql_api.errors import graphql_error
 from users import services
@@ -34,8 +37,8 @@ def _resolve(request: Any) -> Authenticated | ServiceError:
     cached = getattr(request, _CACHE, None)
     if cached is not None:
         return cached
-    token = get_credentials(request)
-    if not token:
+    token = bearer_token(request.META)
+    if token is None:
         result: Authenticated | ServiceError = ServiceError(
             ErrorCode.UNAUTHENTICATED, "Authentication required."
         )

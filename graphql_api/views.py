@@ -1,18 +1,21 @@
 """The /graphql/ endpoint: graphene-django's view with this API's edges.
 
-- Authentication is by the ``Authorization`` header only (no cookies), so the view
-  is CSRF-exempt without being open to cross-site request forgery.
+- Authentication is by the ``Authorization`` header only (``core.bearer``; no
+  cookies), so the view is CSRF-exempt without being open to cross-site
+  request forgery.
+- ``POST`` bodies are ``application/json`` or ``multipart/form-data`` (the
+  GraphQL multipart request spec, for uploads); anything else, form-encoded
+  included, is ``415 UNSUPPORTED_MEDIA_TYPE``. ``GET`` runs queries only.
 - No array batching: one document per request, so every operation in it is
   counted against the rate limits by the services.
-- Mutations only over POST (graphene-django answers 405 to a GET mutation).
-- The GraphQL multipart request spec (apollo-upload-client) for file uploads.
+- The document goes through ``graphql_api.validation.check_document`` (size,
+  linear guards, specification rules) before anything executes.
 - Every answer is JSON with ``extensions.code`` on every error, even for a body
   too large, a malformed body or an unexpected exception (never a traceback).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
@@ -23,20 +26,27 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView, HttpError
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast
+from graphql.execution import execute
 
+from core import json_input
 from core.vendor import page_assets
-from graphql_api.validation import validation_rules
+from graphql_api.validation import check_document
 from users.errors import DESCRIPTIONS, ErrorCode
 
 logger = logging.getLogger(__name__)
+
+#: The only request bodies ``POST /graphql/`` reads.
+ACCEPTED_CONTENT_TYPES = ("application/json", "multipart/form-data")
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
 _STATUS_CODES = {
     400: ErrorCode.INVALID_INPUT,
     405: ErrorCode.METHOD_NOT_ALLOWED,
     413: ErrorCode.FILE_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
 }
+_MULTIPART_SPEC = "see the GraphQL multipart request spec."
 
 
 class CodedHttpError(HttpError):
@@ -48,6 +58,10 @@ class CodedHttpError(HttpError):
         self.code = code
 
 
+def _invalid(message: str) -> CodedHttpError:
+    return CodedHttpError(400, ErrorCode.INVALID_INPUT, message)
+
+
 def _json_error(status: int, code: ErrorCode, message: str) -> JsonResponse:
     return JsonResponse(
         {"errors": [{"message": message, "extensions": {"code": str(code)}}]},
@@ -55,14 +69,60 @@ def _json_error(status: int, code: ErrorCode, message: str) -> JsonResponse:
     )
 
 
-def _set_path(target: Any, path: str, value: Any) -> None:
-    *parents, last = path.split(".")
-    for key in parents:
-        target = target[int(key)] if isinstance(target, list) else target[key]
-    if isinstance(target, list):
-        target[int(last)] = value
+def _json(data: bytes | str, what: str) -> Any:
+    try:
+        return json_input.loads(data)
+    except json_input.JSONInputError as exc:
+        raise _invalid(f"{what}: {exc}") from exc
+
+
+def _operation_object(value: Any, what: str) -> dict[str, Any]:
+    if isinstance(value, list):
+        raise CodedHttpError(
+            400,
+            ErrorCode.QUERY_TOO_COMPLEX,
+            "Batched requests are not supported: send one operation per request.",
+        )
+    if not isinstance(value, dict):
+        raise _invalid(f"{what} must be a JSON object.")
+    return value
+
+
+def _place_upload(operations: dict[str, Any], path: object, upload: Any) -> None:
+    """Put ``upload`` where a multipart ``map`` path says, inside ``variables`` only.
+
+    The spec's paths address ``null`` placeholders of the operation's variables;
+    a path into ``query`` or ``operationName`` (or through a value that is not an
+    object or array) is a malformed request.
+    """
+    if not isinstance(path, str):
+        raise _invalid(f"Each map path must be a string; {_MULTIPART_SPEC}")
+    head, *keys = path.split(".")
+    if head != "variables" or not keys:
+        raise _invalid(f"Map paths point into 'variables'; {_MULTIPART_SPEC}")
+    target: Any = operations
+    for key in [head, *keys[:-1]]:
+        target = _step(target, key, path)
+    last = keys[-1]
+    if isinstance(target, dict):
+        target[last] = upload
+    elif isinstance(target, list) and last.isdigit() and int(last) < len(target):
+        target[int(last)] = upload
     else:
-        target[last] = value
+        raise _invalid(f"Map path '{path[:100]}' names no variable; {_MULTIPART_SPEC}")
+
+
+def _step(target: Any, key: str, path: str) -> Any:
+    if isinstance(target, dict) and isinstance(target.get(key), dict | list):
+        return target[key]
+    if (
+        isinstance(target, list)
+        and key.isdigit()
+        and int(key) < len(target)
+        and isinstance(target[int(key)], dict | list)
+    ):
+        return target[int(key)]
+    raise _invalid(f"Map path '{path[:100]}' names no variable; {_MULTIPART_SPEC}")
 
 
 class AccountsGraphQLView(GraphQLView):
@@ -90,9 +150,8 @@ class AccountsGraphQLView(GraphQLView):
         }
         return render(request, self.graphiql_template, context)
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.graphiql = settings.GRAPHIQL_ENABLED
-        self.validation_rules = validation_rules()
         try:
             return super().dispatch(request, *args, **kwargs)
         except RequestDataTooBig:
@@ -104,72 +163,112 @@ class AccountsGraphQLView(GraphQLView):
                 400, ErrorCode.INVALID_INPUT, "The request is malformed."
             )
 
-    def parse_body(self, request: HttpRequest) -> dict:
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if request.method != "POST":
+            return {}  # GET reads its parameters from the query string
         content_type = self.get_content_type(request)
+        if content_type == "application/json":
+            return _operation_object(_json(request.body, "The body"), "The body")
         if content_type == "multipart/form-data":
             return self._parse_multipart(request)
-        if content_type == "application/json":
-            try:
-                body = json.loads(request.body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as exc:
-                raise CodedHttpError(
-                    400, ErrorCode.INVALID_INPUT, "The body is not valid JSON."
-                ) from exc
-            if isinstance(body, list):
-                raise CodedHttpError(
-                    400,
-                    ErrorCode.QUERY_TOO_COMPLEX,
-                    "Batched requests are not supported: "
-                    "send one operation per request.",
-                )
-            if not isinstance(body, dict):
-                raise CodedHttpError(
-                    400, ErrorCode.INVALID_INPUT, "The body must be a JSON object."
-                )
-            return body
-        return super().parse_body(request)
+        raise CodedHttpError(
+            415,
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            "POST a body of type " + " or ".join(ACCEPTED_CONTENT_TYPES) + ".",
+        )
 
-    def _parse_multipart(self, request: HttpRequest) -> dict:
+    def _parse_multipart(self, request: HttpRequest) -> dict[str, Any]:
         """Apply the GraphQL multipart request spec: files land where ``map`` says."""
-        try:
-            operations = json.loads(request.POST["operations"])
-            file_map = json.loads(request.POST.get("map") or "{}")
-            if isinstance(operations, list):
-                raise CodedHttpError(
-                    400,
-                    ErrorCode.QUERY_TOO_COMPLEX,
-                    "Batched requests are not supported.",
-                )
-            if not isinstance(operations, dict) or not isinstance(file_map, dict):
-                raise ValueError("operations must be an object and map an object")
-            for key, paths in file_map.items():
-                upload = request.FILES[key]
-                for path in paths:
-                    _set_path(operations, path, upload)
-        except CodedHttpError:
-            raise
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise CodedHttpError(
-                400,
-                ErrorCode.INVALID_INPUT,
-                "Malformed multipart request: see the GraphQL multipart request spec.",
-            ) from exc
+        if "operations" not in request.POST:
+            raise _invalid(f"The 'operations' field is missing; {_MULTIPART_SPEC}")
+        operations = _operation_object(
+            _json(request.POST["operations"], "operations"), "operations"
+        )
+        file_map = _json(request.POST.get("map") or "{}", "map")
+        if not isinstance(file_map, dict):
+            raise _invalid(f"map must be a JSON object; {_MULTIPART_SPEC}")
+        for key, paths in file_map.items():
+            if key not in request.FILES:
+                raise _invalid(f"map names a file that was not sent; {_MULTIPART_SPEC}")
+            if not isinstance(paths, list):
+                raise _invalid(f"Each map entry is a list of paths; {_MULTIPART_SPEC}")
+            for path in paths:
+                _place_upload(operations, path, request.FILES[key])
         return operations
 
-    def execute_graphql_request(self, request, data, query, *args, **kwargs):
+    @staticmethod
+    def get_graphql_params(
+        request: HttpRequest, data: dict[str, Any]
+    ) -> tuple[Any, Any, Any, Any]:
+        """Read query, variables and operationName, refusing any of the wrong type."""
+        params = request.GET if request.method == "GET" else data
+        query = params.get("query")
+        variables = params.get("variables")
+        operation_name = params.get("operationName")
+        if query is not None and not isinstance(query, str):
+            raise _invalid("'query' must be a string.")
+        if isinstance(variables, str):
+            variables = _json(variables, "variables") if variables else None
+        if variables is not None and not isinstance(variables, dict):
+            raise _invalid("'variables' must be a JSON object.")
+        if operation_name in ("", "null"):
+            operation_name = None
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise _invalid("'operationName' must be a string.")
+        return query, variables, operation_name, params.get("id")
+
+    def execute_graphql_request(
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        query: str | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        show_graphiql: bool = False,
+    ) -> ExecutionResult | None:
+        """Check the document (``check_document``), then execute it.
+
+        Replaces graphene-django's version, which parses and validates without
+        limits; mutations stay POST-only as there (405 over GET).
+        """
+        if not query:
+            if show_graphiql:
+                return None
+            raise _invalid("Must provide a query string.")
+        schema = self.schema.graphql_schema
+        checked = check_document(schema, query)
+        if isinstance(checked, list):
+            return ExecutionResult(data=None, errors=checked)
+        operation = get_operation_ast(checked, operation_name)
         if (
-            isinstance(query, str)
-            and len(query.encode()) > settings.GRAPHQL_MAX_QUERY_BYTES
+            request.method == "GET"
+            and operation is not None
+            and operation.operation != OperationType.QUERY
         ):
+            if show_graphiql:
+                return None
             raise CodedHttpError(
-                400,
-                ErrorCode.QUERY_TOO_COMPLEX,
-                f"The query is larger than {settings.GRAPHQL_MAX_QUERY_BYTES} bytes.",
+                405,
+                ErrorCode.METHOD_NOT_ALLOWED,
+                f"Can only perform a {operation.operation.value} operation "
+                "from a POST request.",
             )
-        return super().execute_graphql_request(request, data, query, *args, **kwargs)
+        try:
+            return execute(
+                schema,
+                checked,
+                root_value=self.get_root_value(request),
+                context_value=self.get_context(request),
+                variable_values=variables,
+                operation_name=operation_name,
+                middleware=self.get_middleware(request),
+                execution_context_class=self.execution_context_class,
+            )
+        except Exception as exc:  # rendered by format_error as INTERNAL_ERROR
+            return ExecutionResult(errors=[exc])  # type: ignore[list-item]
 
     @staticmethod
-    def format_error(error: Exception) -> dict:
+    def format_error(error: Exception) -> dict[str, Any]:
         if isinstance(error, CodedHttpError):
             return {"message": str(error), "extensions": {"code": str(error.code)}}
         if isinstance(error, HttpError):
@@ -201,7 +300,7 @@ class AccountsGraphQLView(GraphQLView):
         return formatted
 
 
-def _internal() -> dict:
+def _internal() -> dict[str, Any]:
     return {
         "message": DESCRIPTIONS[ErrorCode.INTERNAL_ERROR],
         "extensions": {"code": str(ErrorCode.INTERNAL_ERROR)},

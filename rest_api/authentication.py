@@ -1,6 +1,8 @@
 """Bearer authentication for the REST surface, over the one token engine.
 
-simplejwt supplies the header parsing and DRF wiring; deciding whether a token is
+``core.bearer.bearer_token`` reads the header, the same function the GraphQL
+surface uses (scheme case-insensitive, never a cookie); simplejwt supplies the DRF
+wiring (the ``WWW-Authenticate`` challenge); deciding whether a token is
 valid is left to ``users.services.authenticate`` (``users.tokens.
 authenticate_access_token`` underneath), the same function the GraphQL surface
 calls. So a token issued on either surface works on both, and a revoked session,
@@ -14,6 +16,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from core.bearer import bearer_token
 from core.client_ip import request_meta
 from users import services
 from users.errors import ErrorCode, ServiceError
@@ -34,16 +37,13 @@ class BearerAuthentication(JWTAuthentication):
     """
 
     def authenticate(self, request: Request) -> tuple[User, Authenticated] | None:
-        header = self.get_header(request)
-        raw_token = None if header is None else self.get_raw_token(header)
+        raw_token = bearer_token(request.META)
         if raw_token is None:
             return None
         try:
             # With ``meta`` the request also counts against the general per-user
             # and per-IP ceiling, shared with GraphQL.
-            caller = services.authenticate(
-                token=raw_token.decode("latin-1"), meta=request_meta(request)
-            )
+            caller = services.authenticate(token=raw_token, meta=request_meta(request))
         except ServiceError as exc:
             if exc.code in _TOKEN_CODES:
                 # Translated at the edge, like simplejwt's own InvalidToken; the

@@ -8,12 +8,15 @@ from typing import IO, Any
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser as _JSONParser
 
+from core import json_input
+
 
 class JSONParser(_JSONParser):
-    """DRF's JSON parser, but deeply nested input is a 400, not a 500.
+    """DRF's JSON parser through ``core.json_input``, as ``/graphql/`` reads JSON.
 
     ``json`` raises RecursionError (not ValueError) for a body of ``[[[[...``, so
-    a few kilobytes would otherwise crash the request.
+    a few kilobytes would otherwise crash the request; anything nested deeper
+    than ``JSON_MAX_DEPTH`` is a 400 on both surfaces.
     """
 
     def parse(
@@ -23,6 +26,6 @@ class JSONParser(_JSONParser):
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise ParseError("JSON parse error - nested too deeply.") from exc
+            return json_input.loads(stream.read())
+        except json_input.JSONInputError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc

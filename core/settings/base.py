@@ -207,6 +207,8 @@ SECURITY_EVENT_RETENTION_DAYS = env.int("SECURITY_EVENT_RETENTION_DAYS", default
 # --- HTTP edges -----------------------------------------------------------------
 # JSON bodies over 1 MB are refused (413); nginx's client_max_body_size agrees.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# JSON bodies (both surfaces, core/json_input.py) nesting deeper are a 400.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
 # Room for multipart framing above an avatar; bodies declaring more than
@@ -300,9 +302,19 @@ SWAGGER_SETTINGS = {
 }
 GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=DEBUG)
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=DEBUG)
-GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)
-GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
+# Document limits (graphql_api/validation.py, docs/graphql.md "Limits"); each
+# refusal is QUERY_TOO_COMPLEX. Validation costs time linear in the document.
 GRAPHQL_MAX_QUERY_BYTES = env.int("GRAPHQL_MAX_QUERY_BYTES", default=10_000)
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2_000)
+GRAPHQL_MAX_COMMENTS = env.int("GRAPHQL_MAX_COMMENTS", default=100)
+GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)
+# Fields selected, every fragment counted each time it is spread.
+GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=400)
+GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
+GRAPHQL_MAX_DIRECTIVES_PER_FIELD = env.int(
+    "GRAPHQL_MAX_DIRECTIVES_PER_FIELD", default=3
+)
+GRAPHQL_MAX_DIRECTIVES = env.int("GRAPHQL_MAX_DIRECTIVES", default=30)
 
 # --- Observability --------------------------------------------------------------
 SENTRY_DSN = env("SENTRY_DSN", default="")
@@ -351,8 +363,12 @@ GRAPHQL_JWT = {
     "JWT_DECODE_HANDLER": "graphql_api.auth.jwt_decode",
     "JWT_PAYLOAD_GET_USERNAME_HANDLER": "graphql_api.auth.jwt_payload_identity",
     "JWT_GET_USER_BY_NATURAL_KEY_HANDLER": "graphql_api.auth.jwt_user_from_claims",
+    # Never a token in an argument; its cookie helpers are never wired (no
+    # jwt_cookie view decorator, no JSONWebTokenMiddleware, no backend).
+    "JWT_ALLOW_ARGUMENT": False,
 }
-AUTHENTICATION_BACKENDS = [
-    "graphql_jwt.backends.JSONWebTokenBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# No graphql_jwt.backends.JSONWebTokenBackend: it reads a token from the
+# Authorization header or a JWT cookie inside django.contrib.auth.authenticate(),
+# which would let a token (or a cross-site cookie) log into /admin/. API requests
+# authenticate through core.bearer only.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import graphene
 from django.conf import settings
 from graphene import relay
-from graphene_django import DjangoConnectionField
 from graphql import GraphQLError
 
 from graphql_api.auth import current, current_user, require_staff
+from graphql_api.connections import GuardedConnectionField
 from graphql_api.errors import graphql_error
 from graphql_api.users.types import SecurityEventConnection, SessionType, UserType
 from users.errors import ErrorCode, ServiceError
@@ -61,8 +61,9 @@ class UserQueries(graphene.ObjectType):
         description="Relay object identification: your own User and Session nodes; "
         "staff may fetch any User.",
     )
-    users = DjangoConnectionField(
+    users = GuardedConnectionField(
         UserType,
+        authorize=require_staff,
         search=graphene.String(
             description="Match in email or name (case-insensitive)."
         ),

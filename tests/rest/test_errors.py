@@ -133,3 +133,25 @@ def test_a_path_without_its_trailing_slash_says_so(api):
     response = api.get("/api/v1/users/me")
     assert response.status_code == 404
     assert "slash" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("levels", [40, 900, 1000, 100_000])
+def test_deeply_nested_json_is_a_400_like_on_graphql(api, levels):
+    body = '{"email": ' + "[" * levels + "]" * levels + ', "password": "x"}'
+    response = api.generic(
+        "POST", "/api/v1/auth/token/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "INVALID_INPUT"
+    assert "nests deeper" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_constants_are_a_400(api, constant):
+    response = api.generic(
+        "POST",
+        "/api/v1/auth/token/",
+        '{"email": ' + constant + "}",
+        content_type="application/json",
+    )
+    assert response.status_code == 400
