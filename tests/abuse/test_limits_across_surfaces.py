@@ -54,27 +54,51 @@ def _codes_by_alias(body: dict) -> dict[str, str]:
     return codes
 
 
-def test_aliased_logins_in_one_document_each_count_as_an_attempt(client, settings):
+def _refresh_doc(count: int, then_register: bool = False) -> str:
+    fields = [
+        f'r{i}: refreshToken(refreshToken: "not-a-token-{i}") {{ token }}'
+        for i in range(count)
+    ]
+    if then_register:
+        fields.append(
+            'late: register(input: {email: "late@example.com", '
+            'password: "a-long-unusual-passphrase"}) { errors { code } }'
+        )
+    return "mutation {\n" + "\n".join(fields) + "\n}"
+
+
+def test_aliased_logins_in_one_document_are_refused_before_any_attempt(
+    client, settings
+):
     settings.RATE_LIMITS = {"login": ["5/m ip"]}
     user = UserFactory()
     body = graphql(client, _token_auth_doc(8, user.email)).json()
-    codes = _codes_by_alias(body)
-    assert [codes[f"a{i}"] for i in range(5)] == ["INVALID_CREDENTIALS"] * 5
-    assert [codes[f"a{i}"] for i in range(5, 8)] == ["RATE_LIMITED"] * 3
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TOO_COMPLEX"]
+    # Nothing ran, so nothing was charged: five real attempts remain.
+    codes = [
+        _codes_by_alias(graphql(client, _token_auth_doc(1, user.email)).json())["a0"]
+        for _ in range(6)
+    ]
+    assert codes == ["INVALID_CREDENTIALS"] * 5 + ["RATE_LIMITED"]
+
+
+def test_aliased_fields_in_one_document_each_count_as_an_attempt(client, settings):
+    settings.RATE_LIMITS = {"refresh": ["5/m ip"]}
+    codes = _codes_by_alias(graphql(client, _refresh_doc(8)).json())
+    assert [codes[f"r{i}"] for i in range(5)] == ["TOKEN_INVALID"] * 5
+    assert [codes[f"r{i}"] for i in range(5, 8)] == ["RATE_LIMITED"] * 3
 
 
 def test_the_rest_of_a_document_is_refused_once_a_limit_is_hit(client, settings):
-    settings.RATE_LIMITS = {"login": ["2/m ip"]}
-    user = UserFactory()
-    body = graphql(client, _token_auth_doc(3, user.email, then_register=True)).json()
+    settings.RATE_LIMITS = {"refresh": ["2/m ip"]}
+    body = graphql(client, _refresh_doc(3, then_register=True)).json()
     assert _codes_by_alias(body)["late"] == "RATE_LIMITED"
     assert not User.objects.filter(email="late@example.com").exists()
 
 
 def test_rate_limited_graphql_errors_carry_retry_after(client, settings):
-    settings.RATE_LIMITS = {"login": ["1/m ip"]}
-    user = UserFactory()
-    body = graphql(client, _token_auth_doc(2, user.email)).json()
+    settings.RATE_LIMITS = {"refresh": ["1/m ip"]}
+    body = graphql(client, _refresh_doc(2)).json()
     limited = next(
         e for e in body["errors"] if e["extensions"]["code"] == "RATE_LIMITED"
     )
