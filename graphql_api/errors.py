@@ -73,7 +73,12 @@ def from_service_error(exc: ServiceError, request: object) -> GraphQLError:
     """
     if exc.code == DomainErrorCode.RATE_LIMITED:
         setattr(request, RATE_LIMITED_FLAG, exc.retry_after or 1)
-    return graphql_error(exc.code, exc.message, retry_after=exc.retry_after)
+    error = graphql_error(exc.code, exc.message, retry_after=exc.retry_after)
+    if exc.field is not None:
+        # The input field, as a payload's UserError would name it (parity with
+        # REST's ``field`` for the token mutations, whose payloads have none).
+        error.extensions["field"] = camel_case(exc.field)
+    return error
 
 
 def user_errors(exc: ServiceError, request: object) -> list[UserError]:

@@ -16,6 +16,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.settings import api_settings
 
+from users.validation import check_strings
+
 #: Unknown field names echoed back in an error must look like field names.
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
@@ -35,6 +37,10 @@ class StrictSerializer(serializers.Serializer):
     def to_internal_value(self, data: Any) -> Any:
         unknown: dict[str, list[ErrorDetail]] = {}
         if isinstance(data, Mapping):
+            # The domain's string rule first, so a NUL or a lone surrogate gets
+            # the same code, field and message as on GraphQL (where the service
+            # applies it), before any field-specific check of this serializer.
+            check_strings({name: data[name] for name in data if name in self.fields})
             for name in data:
                 if name in self.fields and not self.fields[name].read_only:
                     continue

@@ -10,7 +10,7 @@ from users.meta import RequestMeta
 from users.models import User
 from users.passwords import check_password, validate_new_password
 from users.services.sessions import revoke_all_sessions
-from users.validation import clean_email, clean_profile_fields
+from users.validation import clean_email, clean_profile_fields, clean_strings
 
 _EMAIL_TAKEN = "An account with this email address already exists."
 
@@ -22,6 +22,7 @@ def _email_in_use(email: str, *, exclude: User | None = None) -> bool:
     return users.exists()
 
 
+@clean_strings
 def register(*, email: str, password: str, name: str = "", meta: RequestMeta) -> User:
     """Create an account and send the verification email.
 
@@ -46,6 +47,7 @@ def register(*, email: str, password: str, name: str = "", meta: RequestMeta) ->
     return user
 
 
+@clean_strings
 def update_profile(
     *,
     user: User,
@@ -110,6 +112,7 @@ def _check_email_change_password(
         )
 
 
+@clean_strings
 def delete_account(*, user: User, password: str, meta: RequestMeta) -> None:
     """Delete the account after re-checking the password; sessions go with it."""
     ratelimits.enforce("delete_account", meta=meta, subject=str(user.pk))

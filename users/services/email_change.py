@@ -9,6 +9,7 @@ from users.action_links import consume_action_token
 from users.meta import RequestMeta
 from users.models import User
 from users.services.sessions import revoke_all_sessions
+from users.validation import clean_strings
 
 #: The action name of the cancel link (``users.action_links``).
 CANCEL_EMAIL_CHANGE = "cancel_email_change"
@@ -19,6 +20,7 @@ def cancel_email_change_link_data(*, old_email: str, new_email: str) -> dict[str
     return {"old": old_email, "new": new_email}
 
 
+@clean_strings
 def cancel_email_change(*, token: str, meta: RequestMeta) -> User:
     """Drop the change the link was sent for, and end every session of the account.
 

@@ -12,8 +12,10 @@ from users.models import User, normalize_email
 from users.passwords import check_password, validate_new_password
 from users.services.sessions import open_session, revoke_all_sessions
 from users.tokens import TokenPair
+from users.validation import clean_strings
 
 
+@clean_strings
 def change_password(
     *, user: User, current_password: str, new_password: str, meta: RequestMeta
 ) -> TokenPair:
@@ -39,6 +41,7 @@ def change_password(
     return pair
 
 
+@clean_strings
 def request_password_reset(*, email: str, meta: RequestMeta) -> None:
     """Email a reset link if an active account has this address.
 
@@ -53,6 +56,7 @@ def request_password_reset(*, email: str, meta: RequestMeta) -> None:
     emails.send_password_reset_email(address)
 
 
+@clean_strings
 def reset_password(*, token: str, new_password: str, meta: RequestMeta) -> User:
     """Set a new password with a single-use, expiring token from the reset email.
 

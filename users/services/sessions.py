@@ -22,6 +22,7 @@ from users.tokens import (
     issue_pair,
     session_is_usable,
 )
+from users.validation import clean_strings
 
 
 def open_session(*, user: User, meta: RequestMeta) -> TokenPair:
@@ -39,6 +40,7 @@ def open_session(*, user: User, meta: RequestMeta) -> TokenPair:
     return pair
 
 
+@clean_strings
 def login(
     *,
     email: str,
@@ -66,6 +68,7 @@ def login(
     )
 
 
+@clean_strings
 def check_credentials(
     *,
     email: str,
@@ -108,6 +111,7 @@ def issue_device_token(user: User, *, presented: str | None = None) -> str:
     return devices.mint(user, device_id=keep)
 
 
+@clean_strings
 def refresh(*, refresh_token: str, meta: RequestMeta) -> TokenPair:
     """Rotate: trade the session's current refresh token for a new pair.
 
@@ -162,6 +166,7 @@ def refresh(*, refresh_token: str, meta: RequestMeta) -> TokenPair:
     return pair
 
 
+@clean_strings
 def verify_token(*, token: str) -> Authenticated:
     """Check an access token exactly as an authenticated request would."""
     return authenticate_access_token(token)
@@ -179,6 +184,7 @@ def authenticate(*, token: str, meta: RequestMeta | None = None) -> Authenticate
     return caller
 
 
+@clean_strings
 def logout(*, refresh_token: str, meta: RequestMeta) -> None:
     """Revoke the session a refresh token belongs to (any token of its chain)."""
     claims = decode_refresh_token(refresh_token)
@@ -197,6 +203,7 @@ def logout(*, refresh_token: str, meta: RequestMeta) -> None:
         )
 
 
+@clean_strings
 def revoke_session(*, user: User, session_id: object, meta: RequestMeta) -> None:
     """Revoke one of the user's own active sessions."""
     revoked_id = _uuid_or_none(session_id)

@@ -10,10 +10,12 @@ from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import Session, User
 from users.services.sessions import end_sessions_except
+from users.validation import clean_strings
 
 _USED = "This link was already used."
 
 
+@clean_strings
 def verify_email(
     *, token: str, meta: RequestMeta, current_session: Session | None = None
 ) -> User:
