@@ -1,0 +1,118 @@
+"""The real application behind gunicorn on loopback, on the suite's databases.
+
+For tests that must go over real HTTP (the GraphQL fuzzer): the request passes
+through gunicorn's parser and Django's WSGI handler exactly as in production,
+and a crash shows up as what a client would see (a 500, a dropped connection),
+not as an exception in the test process.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from tests.services.servers import ServiceUnavailable, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url(name: str) -> str:
+    """The suite's PostgreSQL URL, naming database ``name`` (pytest-django's)."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@dataclass
+class AppServer:
+    """``gunicorn core.wsgi:application`` with the given settings and environment."""
+
+    env: dict[str, str]
+    workers: int = 2
+    port: int = field(default_factory=free_port)
+    log: Path = field(
+        default_factory=lambda: (
+            Path(tempfile.mkdtemp(prefix="accounts-app-")) / "gunicorn.log"
+        )
+    )
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, **self.env}
+        with self.log.open("w") as output:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "gunicorn",
+                    "--config", str(ROOT / "docker" / "gunicorn.conf.py"),
+                    "--bind", f"127.0.0.1:{self.port}",
+                    "--workers", str(self.workers),
+                    "--timeout", "30",
+                    "core.wsgi:application",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServiceUnavailable(f"gunicorn exited:\n{self.log.read_text()}")
+            try:
+                if self.request("GET", "/healthz/")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise ServiceUnavailable(f"gunicorn did not answer:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    def post_json(
+        self, path: str, payload: Any, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        body = json.dumps(payload).encode()  # ensure_ascii: lone surrogates escaped
+        return self.request(
+            "POST", path, body, {"Content-Type": "application/json", **(headers or {})}
+        )
+
+    def log_position(self) -> int:
+        return self.log.stat().st_size
+
+    def errors_logged(self, since: int = 0) -> list[str]:
+        """Lines logged at ERROR after ``since`` (every unexpected exception is)."""
+        with self.log.open("rb") as log:
+            log.seek(since)
+            text = log.read().decode("utf-8", "replace")
+        return [line for line in text.splitlines() if " ERROR " in line]
