@@ -1,29 +1,28 @@
-"""Build and send the account emails, in a worker.
+"""Build and send the account emails, in a worker, one per outbox message.
 
-Tasks take ids and plain strings only, and mint any secret link themselves: a
-token never travels through the broker, where it would sit in Redis and in any
-broker log. Each task reloads the user and quietly does nothing when the email
-no longer applies (the account is gone, or the address changed since), so a
-late or retried delivery cannot mail a stale link.
-
-Retries cover transient SMTP and network failures with exponential backoff; with
-``acks_late`` a worker that dies mid-send leaves the message queued, so delivery
-is at least once (a rare duplicate email beats a lost reset link).
+Each sender is registered for one outbox kind (``users.emails.Kind``) and is
+called by ``tasks.outbox.deliver`` with the row's payload: ids and plain strings
+only. Any secret link is minted here, at delivery: a token never sits in the
+outbox table, the broker or a log. Each sender reloads the user and returns
+False (sending nothing) when the email no longer applies (the account is gone,
+the address changed since), so a late or retried delivery cannot mail a stale
+link. Retries, backoff and once-only delivery are the outbox's business
+(``tasks/outbox.py``), not the senders'.
 """
 
 from __future__ import annotations
 
 import logging
-from smtplib import SMTPException
 from typing import Any
 
-from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from tasks.outbox import sender
 from users.action_links import make_action_token, max_age
 from users.email_tokens import make_password_reset_token, make_verification_token
+from users.emails import Kind
 from users.models import User
 from users.services.email_change import (
     CANCEL_EMAIL_CHANGE,
@@ -32,24 +31,14 @@ from users.services.email_change import (
 
 logger = logging.getLogger(__name__)
 
-_TASK_OPTIONS: dict[str, Any] = {
-    "bind": True,
-    "autoretry_for": (SMTPException, ConnectionError, OSError),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "max_retries": 8,
-    "acks_late": True,
-    "ignore_result": True,
-}
-
 #: Subject per email kind; the kind also names the templates under
 #: ``users/templates/emails/``.
 SUBJECTS: dict[str, str] = {
-    "verify_email": "Confirm your email address",
-    "email_change_notice": "A change of your email address was requested",
-    "password_changed": "Your password was changed",
-    "password_reset": "Reset your password",
-    "account_deleted": "Your account was deleted",
+    Kind.VERIFY_EMAIL: "Confirm your email address",
+    Kind.EMAIL_CHANGE_NOTICE: "A change of your email address was requested",
+    Kind.PASSWORD_CHANGED: "Your password was changed",
+    Kind.PASSWORD_RESET: "Reset your password",
+    Kind.ACCOUNT_DELETED: "Your account was deleted",
 }
 
 
@@ -73,15 +62,24 @@ def _load(user_id: int) -> User | None:
     return User.objects.filter(pk=user_id).first()
 
 
-def _skip(kind: str, user_id: int | None, reason: str) -> None:
+def _skip(kind: str, user_id: int | None, reason: str) -> bool:
     logger.info("Skipped %s email for user %s: %s", kind, user_id, reason)
+    return False
 
 
-def _send(kind: str, *, to: str, context: dict[str, Any], user_id: int | None) -> None:
+def _send(
+    kind: str,
+    *,
+    to: str,
+    context: dict[str, Any],
+    user_id: int | None,
+    message_id: str | None,
+) -> bool:
     """Render both parts of one email and hand it to the mail backend.
 
     The context may hold the secret link; it is never logged, only the kind and
-    the user id are.
+    the user id are. ``message_id`` (from the outbox key) is the same on every
+    attempt, so a receiving system can tell a duplicate from a second email.
     """
     context = {"frontend_url": settings.FRONTEND_URL, **context}
     text = render_to_string(f"emails/{kind}.txt", context)
@@ -91,35 +89,38 @@ def _send(kind: str, *, to: str, context: dict[str, Any], user_id: int | None) -
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
+        headers={"Message-ID": message_id} if message_id else None,
     )
     message.attach_alternative(html, "text/html")
     message.send()
     logger.info("Sent %s email for user %s", kind, user_id)
+    return True
 
 
-@shared_task(**_TASK_OPTIONS)
-def send_verification_email(self, user_id: int, email: str) -> None:
+@sender(Kind.VERIFY_EMAIL)
+def send_verification_email(
+    user_id: int, email: str, *, message_id: str | None = None
+) -> bool:
     """Send a verification link to an address the account has or asked for.
 
     Skipped when the account is gone or inactive, when the address is neither
     the account's (unverified) email nor its pending one any more, so a
     superseded change request does not get a live link.
     """
-    kind = "verify_email"
+    kind = Kind.VERIFY_EMAIL
     user = _load(user_id)
     if user is None or not user.is_active:
-        _skip(kind, user_id, "no active user")
-        return
+        return _skip(kind, user_id, "no active user")
     is_pending = bool(user.pending_email) and _same(email, user.pending_email)
     is_current = _same(email, user.email) and not user.email_verified
     if not (is_pending or is_current):
-        _skip(kind, user_id, "address no longer awaits verification")
-        return
+        return _skip(kind, user_id, "address no longer awaits verification")
     token = make_verification_token(user, email)
-    _send(
+    return _send(
         kind,
         to=email,
         user_id=user_id,
+        message_id=message_id,
         context={
             "user": user,
             "email": email,
@@ -130,10 +131,10 @@ def send_verification_email(self, user_id: int, email: str) -> None:
     )
 
 
-@shared_task(**_TASK_OPTIONS)
+@sender(Kind.EMAIL_CHANGE_NOTICE)
 def send_email_change_notice(
-    self, user_id: int, old_email: str, new_email: str
-) -> None:
+    user_id: int, old_email: str, new_email: str, *, message_id: str | None = None
+) -> bool:
     """Warn the old address that a change to another one was requested.
 
     Sent even if the change was since superseded or completed: it is a security
@@ -142,17 +143,17 @@ def send_email_change_notice(
     here, single-use) drops the change, or undoes it if it was completed, and
     ends every session. Skipped only when the account is gone.
     """
-    kind = "email_change_notice"
+    kind = Kind.EMAIL_CHANGE_NOTICE
     user = _load(user_id)
     if user is None:
-        _skip(kind, user_id, "no user")
-        return
+        return _skip(kind, user_id, "no user")
     data = cancel_email_change_link_data(old_email=old_email, new_email=new_email)
     token = make_action_token(user, CANCEL_EMAIL_CHANGE, data)
-    _send(
+    return _send(
         kind,
         to=old_email,
         user_id=user_id,
+        message_id=message_id,
         context={
             "user": user,
             "old_email": old_email,
@@ -163,19 +164,26 @@ def send_email_change_notice(
     )
 
 
-@shared_task(**_TASK_OPTIONS)
-def send_password_changed_notice(self, user_id: int) -> None:
+@sender(Kind.PASSWORD_CHANGED)
+def send_password_changed_notice(
+    user_id: int, *, message_id: str | None = None
+) -> bool:
     """Tell the account's address that its password changed (an alert, no link)."""
-    kind = "password_changed"
+    kind = Kind.PASSWORD_CHANGED
     user = _load(user_id)
     if user is None:
-        _skip(kind, user_id, "no user")
-        return
-    _send(kind, to=user.email, user_id=user_id, context={"user": user})
+        return _skip(kind, user_id, "no user")
+    return _send(
+        kind,
+        to=user.email,
+        user_id=user_id,
+        message_id=message_id,
+        context={"user": user},
+    )
 
 
-@shared_task(**_TASK_OPTIONS)
-def send_password_reset_email(self, email: str) -> None:
+@sender(Kind.PASSWORD_RESET)
+def send_password_reset_email(email: str, *, message_id: str | None = None) -> bool:
     """Send a reset link, minted now, if an active account has ``email`` now.
 
     The lookup happens here rather than in the request, so that a request for an
@@ -183,16 +191,16 @@ def send_password_reset_email(self, email: str) -> None:
     only ever reaches the account's current address: an account that changed
     its email or was deactivated since the request gets nothing.
     """
-    kind = "password_reset"
+    kind = Kind.PASSWORD_RESET
     user = User.objects.by_email(email).filter(is_active=True).first()
     if user is None:
-        _skip(kind, None, "no active account has the address")
-        return
+        return _skip(kind, None, "no active account has the address")
     token = make_password_reset_token(user)
-    _send(
+    return _send(
         kind,
         to=user.email,
         user_id=user.pk,
+        message_id=message_id,
         context={
             "user": user,
             "link": f"{settings.FRONTEND_URL}/reset-password?token={token}",
@@ -201,12 +209,15 @@ def send_password_reset_email(self, email: str) -> None:
     )
 
 
-@shared_task(**_TASK_OPTIONS)
-def send_account_deleted_notice(self, email: str, name: str) -> None:
+@sender(Kind.ACCOUNT_DELETED)
+def send_account_deleted_notice(
+    email: str, name: str, *, message_id: str | None = None
+) -> bool:
     """Confirm a deletion; the account row is gone, so everything comes as strings."""
-    _send(
-        "account_deleted",
+    return _send(
+        Kind.ACCOUNT_DELETED,
         to=email,
         user_id=None,
+        message_id=message_id,
         context={"name": name, "email": email},
     )

@@ -1,7 +1,7 @@
 """Shared fixtures: factories, API clients and tokens."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -15,7 +15,8 @@ def _reproducible_factories():
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Start every test with empty rate-limit counters and caches."""
-    cache.clear()
+    for alias in caches:
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)
@@ -101,11 +102,10 @@ def _command_names(packed) -> list[str]:
 
 @pytest.fixture
 def redis_client():
-    """A plain client on the suite's Redis, to look at what the app stored."""
-    import os
-
+    """A plain client on the rate limiter's Redis database, to look at its keys."""
     import redis
+    from django.conf import settings
 
-    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    client = redis.Redis.from_url(settings.RATELIMIT_REDIS_URL)
     yield client
     client.close()

@@ -208,6 +208,13 @@ class Session(models.Model):
                 name="users_session_active_idx",
                 condition=models.Q(revoked_at__isnull=True),
             ),
+            # The retention purge (users/retention.py) finds ended sessions by these.
+            models.Index(fields=["expires_at"], name="users_session_expires_idx"),
+            models.Index(
+                fields=["revoked_at"],
+                name="users_session_revoked_idx",
+                condition=models.Q(revoked_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -313,3 +320,62 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for user {self.user_id} at {self.created_at:%Y-%m-%d}"
+
+
+class OutboxMessage(models.Model):
+    """A message the domain owes someone (an email today), written with its cause.
+
+    A service inserts the row in the same transaction as the change that causes
+    it, so the message exists if and only if the change committed. ``tasks/``
+    delivers rows; a row is done only when a worker has delivered it, which is
+    what lets the relay re-publish anything a broker lost. ``key`` is the
+    idempotency key checked, under a row lock, at delivery.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        DELIVERED = "delivered", "delivered"
+        # The handler found the message no longer applies (account gone, address
+        # changed); nothing was sent, and nothing ever will be.
+        SKIPPED = "skipped", "skipped"
+        # Delivery gave up; the row stays for inspection and a manual retry.
+        FAILED = "failed", "failed"
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=64)
+    # Plain values only (ids, addresses): never a token or a link, which the
+    # worker mints at delivery time.
+    payload = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the relay should (re-)publish the row if it is still pending.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    publish_count = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The class of the last failure and a short reason; no message content.
+    last_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="users_outbox_due_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="users_outbox_backlog_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["status", "finished_at"], name="users_outbox_done_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} message {self.pk} ({self.status})"

@@ -41,8 +41,9 @@ resets at the same second); ``retry_after`` is the number of seconds until the
 latest-resetting exceeded bucket rolls over, so retrying then succeeds.
 
 Counting is ``users.ratecounter``'s job: all of a call's buckets are counted in
-one atomic Redis round trip (a Lua script), in the Redis server of the Django
-cache named by ``RATELIMIT_USE_CACHE`` (``default``). The key material (addresses,
+one atomic Redis round trip (a Lua script), in the Redis of the Django cache
+named by ``RATELIMIT_USE_CACHE`` (``ratelimit``: a database of its own, which a
+flush of the default cache cannot touch). The key material (addresses,
 emails, ids) is HMAC'd with the secret key, so the store never holds an email and
 a dictionary of known addresses cannot be matched against its keys.
 

@@ -8,8 +8,10 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -84,48 +86,155 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default under concurrent writes (runserver is threaded):
+    # WAL lets readers and the writer proceed together; IMMEDIATE takes the
+    # write lock when a transaction begins, so two transactions never both read
+    # and then deadlock on upgrading to a write (SQLite's instant "database is
+    # locked"); and a writer waits up to ``timeout`` seconds for the lock.
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 # --- Redis: cache, rate-limit counters, Celery broker ---------------------------
-# REDIS_URL, e.g. redis://127.0.0.1:6379/0. Without it: local-memory cache and
-# eager in-process tasks.
+# REDIS_URL, e.g. redis://127.0.0.1:6379/0, names the server; each use gets a
+# database of its own on it (the number in REDIS_URL is replaced), so that a
+# cache.clear() (FLUSHDB) can touch neither the rate-limit counters nor queued
+# tasks. Each can also be pointed elsewhere with its own URL. Without REDIS_URL:
+# local-memory caches and eager in-process tasks.
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="accounts"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-else:
-    CACHES = {
-        "default": {
+
+
+def _redis_database(url: str, number: int) -> str:
+    """``url`` with its database number replaced by ``number``."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
+
+
+def _cache(url: str, prefix: str) -> dict:
+    if not url:
+        return {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "accounts",
+            "LOCATION": prefix,
         }
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": prefix,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
+
+
+CACHE_REDIS_URL = env(
+    "CACHE_REDIS_URL",
+    default=_redis_database(REDIS_URL, env.int("REDIS_CACHE_DB", default=0))
+    if REDIS_URL
+    else "",
+)
+RATELIMIT_REDIS_URL = env(
+    "RATELIMIT_REDIS_URL",
+    default=_redis_database(REDIS_URL, env.int("REDIS_RATELIMIT_DB", default=1))
+    if REDIS_URL
+    else "",
+)
+CACHES = {
+    "default": _cache(CACHE_REDIS_URL, env("CACHE_KEY_PREFIX", default="accounts")),
+    # Counters must outlive a cache flush, or a flush would reset every budget.
+    "ratelimit": _cache(RATELIMIT_REDIS_URL, "accounts-ratelimit"),
+}
 
 # --- Celery ---------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL",
+    default=_redis_database(REDIS_URL, env.int("REDIS_BROKER_DB", default=2))
+    if REDIS_URL
+    else "memory://",
+)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged once it has run, and given back if its worker dies, so a
+# worker killed mid-delivery loses nothing (the outbox row stops a second send).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_IMPORTS = ["tasks.emails", "tasks.maintenance"]
+CELERY_IMPORTS = ["tasks.emails", "tasks.outbox", "tasks.maintenance"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A dead broker must not hang a publish (the outbox row waits for the relay);
+# a message unacknowledged this long (its worker vanished) is handed out again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
 CELERY_TIMEZONE = "UTC"
-# What celery beat runs (docker/start-beat.sh). Each purge deletes in batches.
+# --- Outbox (users/outbox.py, tasks/outbox.py) ------------------------------------
+# Seconds a published message may go undelivered before the relay publishes it
+# again (a Redis without persistence that restarts forgets its queue); each
+# re-publish doubles it, up to OUTBOX_REPUBLISH_BACKOFF_MAX.
+OUTBOX_DELIVERY_TIMEOUT = env.int("OUTBOX_DELIVERY_TIMEOUT", default=120)
+OUTBOX_REPUBLISH_BACKOFF_MAX = env.int("OUTBOX_REPUBLISH_BACKOFF_MAX", default=3600)
+# Seconds the relay leaves a new row to its own after-commit publish.
+OUTBOX_PUBLISH_GRACE = env.int("OUTBOX_PUBLISH_GRACE", default=10)
+OUTBOX_RELAY_INTERVAL = env.int("OUTBOX_RELAY_INTERVAL", default=30)
+OUTBOX_RELAY_BATCH_SIZE = env.int("OUTBOX_RELAY_BATCH_SIZE", default=200)
+# Delivery attempts (SMTP 4xx, network errors) before a message is marked
+# failed; retries wait base * 2^n seconds with full jitter, capped.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_RETRY_BACKOFF = env.int("OUTBOX_RETRY_BACKOFF", default=2)
+OUTBOX_RETRY_BACKOFF_MAX = env.int("OUTBOX_RETRY_BACKOFF_MAX", default=600)
+# /readyz/ answers 503 when the oldest undelivered message is older than this
+# many seconds, or more than OUTBOX_READY_MAX_PENDING wait (0 turns a check off).
+OUTBOX_READY_MAX_AGE = env.int("OUTBOX_READY_MAX_AGE", default=900)
+OUTBOX_READY_MAX_PENDING = env.int("OUTBOX_READY_MAX_PENDING", default=10_000)
+
+# --- Retention and the beat schedule (tasks/maintenance.py) ------------------------
+# Seconds rows are kept once finished: sessions after expiry or revocation,
+# outbox messages after delivery. Failed messages are kept until handled.
+SESSION_RETENTION = env.int("SESSION_RETENTION", default=30 * 24 * 3600)
+OUTBOX_RETENTION = env.int("OUTBOX_RETENTION", default=7 * 24 * 3600)
+PURGE_BATCH_SIZE = env.int("PURGE_BATCH_SIZE", default=1000)
+PURGE_BATCH_PAUSE = env.float("PURGE_BATCH_PAUSE", default=0.05)
+# One entry per periodic job. A purge is the maintenance task with the name of a
+# retention policy (users/retention.py); stagger them so they do not coincide.
+# https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html
 CELERY_BEAT_SCHEDULE = {
+    "relay-outbox": {
+        "task": "tasks.outbox.relay",
+        "schedule": OUTBOX_RELAY_INTERVAL,
+        # A relay queued while no worker ran is stale by the next one.
+        "options": {"expires": OUTBOX_RELAY_INTERVAL},
+    },
+    "purge-sessions": {
+        "task": "tasks.maintenance.purge",
+        "schedule": crontab(minute=17),
+        "args": ("sessions",),
+        "options": {"expires": 3600},
+    },
+    "purge-outbox": {
+        "task": "tasks.maintenance.purge",
+        "schedule": crontab(minute=47),
+        "args": ("outbox",),
+        "options": {"expires": 3600},
+    },
+    "purge-action-links": {
+        "task": "tasks.maintenance.purge",
+        "schedule": crontab(minute=32),
+        "args": ("action_links",),
+        "options": {"expires": 3600},
+    },
     "purge-security-events": {
-        "task": "tasks.maintenance.purge_security_events",
-        "schedule": timedelta(hours=1),
-        "options": {"expires": 30 * 60},
+        "task": "tasks.maintenance.purge",
+        "schedule": crontab(minute=2),
+        "args": ("security_events",),
+        "options": {"expires": 3600},
     },
 }
 
@@ -196,6 +305,9 @@ SIMPLE_JWT = {
 # EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587 ; default: console.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP conversation may stall; Django's default is to wait forever,
+# which would hold a worker (and an outbox row lock) hostage to a dead relay.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Accounts <no-reply@localhost>")
 # Links in emails point at the frontend, which calls the API with the token.
 FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
@@ -242,7 +354,7 @@ RATE_LIMIT_FAIL_CLOSED = {"register", "password_reset_request"}
 DEVICE_TOKEN_LIFETIME = env.int("DEVICE_TOKEN_LIFETIME", default=365 * 24 * 3600)
 # https://django-ratelimit.readthedocs.io/en/stable/settings.html
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
-RATELIMIT_USE_CACHE = "default"
+RATELIMIT_USE_CACHE = "ratelimit"
 
 # --- Static and media -----------------------------------------------------------
 STATIC_URL = "/static/"

@@ -33,7 +33,7 @@ def broker_url() -> str:
     return f"{base}/{BROKER_DB + xdist_index}"
 
 
-def _test_database_url() -> str:
+def current_database_url() -> str:
     """The URL of the database the test runs against (``test_<name>``)."""
     s = connection.settings_dict
     auth = quote(s["USER"] or "", safe="")
@@ -51,7 +51,7 @@ def celery_worker(email_url: str, timeout: float = 60.0) -> Iterator[None]:
         "DEBUG": "false",
         # Links minted by the worker are checked by this process: same key.
         "SECRET_KEY": settings.SECRET_KEY,
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": current_database_url(),
         "CELERY_BROKER_URL": broker_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_URL": email_url,

@@ -1,3 +1,4 @@
+import io
 import logging
 import re
 import socket
@@ -7,12 +8,13 @@ from unittest import mock
 
 import pytest
 from django.core import mail, signing
+from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
-from tasks import emails as email_tasks
 from tests.factories import UserFactory
 from tests.services.worker import publishing_to
-from users import emails
+from users import emails, outbox
 from users.email_tokens import (
     check_password_reset_token,
     make_password_reset_token,
@@ -21,7 +23,7 @@ from users.email_tokens import (
     reset_token_generator,
 )
 from users.errors import ErrorCode, ServiceError
-from users.models import User
+from users.models import OutboxMessage, User
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +53,17 @@ def _code(excinfo) -> tuple[str, str | None]:
 
 
 # --- Publishing -------------------------------------------------------------------
+
+
+@pytest.fixture
+def recording_publisher():
+    """Swap the outbox's publisher for one that only records the ids it gets."""
+    from tasks.outbox import publish
+
+    published: list[int] = []
+    outbox.set_publisher(published.append)
+    yield published
+    outbox.set_publisher(publish)
 
 
 def test_verification_email_goes_to_the_given_address(
@@ -176,20 +189,25 @@ def test_the_text_part_shows_names_as_typed(django_capture_on_commit_callbacks):
     assert "Zoë O'Brien & Co" in mail.outbox[0].body
 
 
-def test_nothing_is_published_before_the_transaction_commits(
-    django_capture_on_commit_callbacks,
+def test_the_row_is_written_in_the_transaction_and_published_only_after_commit(
+    django_capture_on_commit_callbacks, recording_publisher
 ):
     user = UserFactory()
-    with (
-        mock.patch.object(email_tasks.send_password_reset_email, "delay") as delay,
-        django_capture_on_commit_callbacks(execute=False) as callbacks,
-    ):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         emails.send_password_reset_email(user.email)
-    delay.assert_not_called()
+    [row] = OutboxMessage.objects.all()
+    assert (row.kind, row.payload, row.status) == (
+        "password_reset",
+        {"email": user.email},
+        "pending",
+    )
+    assert recording_publisher == []
     assert len(callbacks) == 1
+    callbacks[0]()
+    assert recording_publisher == [row.pk]
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back(
+def test_nothing_is_recorded_or_sent_when_the_transaction_rolls_back(
     django_capture_on_commit_callbacks,
 ):
     user = UserFactory()
@@ -210,34 +228,36 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
         operation_that_fails()
     assert callbacks == []
     assert mail.outbox == []
+    assert not OutboxMessage.objects.exists()
 
 
-def test_tasks_receive_only_ids_and_plain_strings(django_capture_on_commit_callbacks):
+def test_outbox_payloads_hold_only_ids_and_plain_strings(
+    django_capture_on_commit_callbacks,
+):
     user = UserFactory(pending_email="next@example.org")
-    calls = []
-    names = [
-        "send_verification_email",
-        "send_email_change_notice",
-        "send_password_changed_notice",
-        "send_password_reset_email",
-        "send_account_deleted_notice",
-    ]
-    with mock.patch.multiple(
-        email_tasks, **dict.fromkeys(names, mock.DEFAULT)
-    ) as mocks:
-        with django_capture_on_commit_callbacks(execute=True):
-            emails.send_verification_email(user, "next@example.org")
-            emails.send_email_change_notice(user, user.email, "next@example.org")
-            emails.send_password_changed_notice(user)
-            emails.send_password_reset_email(user.email)
-            emails.send_account_deleted_notice(user.email, user.name)
-        for name in names:
-            mocks[name].delay.assert_called_once()
-            calls.append(mocks[name].delay.call_args)
-    for call in calls:
-        assert call.kwargs == {}
-        assert all(type(arg) in {int, str} for arg in call.args)
-        assert not any("token" in str(arg) for arg in call.args)
+    with django_capture_on_commit_callbacks(execute=True):
+        emails.send_verification_email(user, "next@example.org")
+        emails.send_email_change_notice(user, user.email, "next@example.org")
+        emails.send_password_changed_notice(user)
+        emails.send_password_reset_email(user.email)
+        emails.send_account_deleted_notice(user.email, user.name)
+    rows = list(OutboxMessage.objects.order_by("pk"))
+    assert [row.kind for row in rows] == [kind.value for kind in emails.Kind]
+    assert len(mail.outbox) == len(rows)
+    for row in rows:
+        assert all(type(value) in {int, str} for value in row.payload.values())
+        assert "token" not in str(row.payload)
+
+
+def test_each_email_carries_the_message_id_of_its_outbox_row(
+    django_capture_on_commit_callbacks,
+):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        emails.send_password_changed_notice(user)
+    row = OutboxMessage.objects.get()
+    assert row.status == "delivered"
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<{row.key}@localhost>"
 
 
 def test_sending_logs_neither_the_token_nor_the_link(
@@ -270,18 +290,26 @@ def _unreachable_broker():
         yield
 
 
-def test_a_broker_outage_after_commit_is_logged_not_raised(
+def test_a_broker_outage_after_commit_leaves_the_row_for_the_relay(
     django_capture_on_commit_callbacks, caplog
 ):
     user = UserFactory()
     with _unreachable_broker(), django_capture_on_commit_callbacks(execute=True):
         emails.send_password_reset_email(user.email)
-    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert [r.name for r in errors] == ["users.emails"]
-    assert errors[0].getMessage() == (
-        "Could not publish the password_reset email for an address"
-    )
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    [warning] = [r for r in caplog.records if r.name == "users.outbox"]
+    assert warning.getMessage().startswith("Could not publish password_reset message")
+    assert user.email not in caplog.text
+    row = OutboxMessage.objects.get()
+    assert (row.status, row.published_at) == ("pending", None)
     assert mail.outbox == []
+
+    # The broker is back (eager here): the relay delivers what waited.
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    call_command("relay_outbox", stdout=io.StringIO())
+    row.refresh_from_db()
+    assert row.status == "delivered"
+    assert [m.to for m in mail.outbox] == [[user.email]]
 
 
 # --- Verification tokens ----------------------------------------------------------

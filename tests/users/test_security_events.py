@@ -355,10 +355,12 @@ def test_the_default_retention_is_180_days():
 def test_beat_runs_the_purge_task(settings):
     from core.celery import app
 
-    entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
-    assert "tasks.maintenance.purge_security_events" in entries
+    entries = [
+        (e["task"], *e.get("args", ())) for e in settings.CELERY_BEAT_SCHEDULE.values()
+    ]
+    assert ("tasks.maintenance.purge", "security_events") in entries
     app.loader.import_default_modules()
-    assert "tasks.maintenance.purge_security_events" in app.tasks
+    assert "tasks.maintenance.purge" in app.tasks
 
 
 def test_the_purge_task_calls_the_domain_purge(user, settings):
