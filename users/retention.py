@@ -19,7 +19,7 @@ from users.models import SecurityEvent, Session, UsedActionLink
 
 
 def ended_sessions(*, now: datetime) -> QuerySet[Session]:
-    """Sessions expired or revoked more than ``SESSION_RETENTION`` seconds ago.
+    """Select sessions expired or revoked over ``SESSION_RETENTION`` seconds ago.
 
     Kept that long so that the owner's session list and support can still see
     a recent revocation; after that the row serves nobody.
@@ -29,7 +29,7 @@ def ended_sessions(*, now: datetime) -> QuerySet[Session]:
 
 
 def expired_action_links(*, now: datetime) -> QuerySet[UsedActionLink]:
-    """Records of used single-use links whose links have expired anyway.
+    """Select the records of used single-use links that have expired anyway.
 
     A used link is remembered only to refuse it a second time; once its
     signature has expired it is refused without the record.
