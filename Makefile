@@ -52,9 +52,10 @@ check-system-deps:  ## Say which system packages the test suite needs and how to
 test: $(STAMP) check-system-deps  ## Run the whole suite against throwaway PostgreSQL and Redis on loopback.
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)  ## ruff check + format check.
+lint: $(STAMP)  ## ruff check + format check + mypy (django-stubs, djangorestframework-stubs).
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)  ## Apply ruff's fixes and formatting.
 	$(BIN)/ruff check --fix .

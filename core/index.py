@@ -47,14 +47,14 @@ def links() -> dict[str, str]:
 
 def index(request: HttpRequest) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
-        response = error_response(
+        refusal = error_response(
             ErrorCode.METHOD_NOT_ALLOWED, 405, "Only GET is allowed here."
         )
-        response["Allow"] = "GET, HEAD"
-        return response
+        refusal["Allow"] = "GET, HEAD"
+        return refusal
     body = {"name": NAME, "version": version(), "links": links()}
     if request.get_preferred_type(["application/json", "text/html"]) == "text/html":
-        response = render(request, "core/index.html", body)
+        response: HttpResponse = render(request, "core/index.html", body)
     else:
         response = JsonResponse(body)
     response["Vary"] = "Accept"

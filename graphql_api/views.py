@@ -288,11 +288,11 @@ class AccountsGraphQLView(GraphQLView):
                 error.path,
                 exc_info=(type(original), original, original.__traceback__),
             )
-            formatted = _internal()
+            internal = _internal()
             if error.path:
-                formatted["path"] = error.path
-            return formatted
-        formatted = error.formatted
+                internal["path"] = error.path
+            return internal
+        formatted: dict[str, Any] = dict(error.formatted)
         extensions = formatted.setdefault("extensions", {})
         extensions.setdefault("code", str(ErrorCode.INVALID_INPUT))
         if not settings.GRAPHQL_INTROSPECTION:

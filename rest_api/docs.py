@@ -96,7 +96,8 @@ class ErrorItemSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    errors = ErrorItemSerializer(many=True)
+    # A declared field named like Serializer.errors: DRF moves it into fields.
+    errors = ErrorItemSerializer(many=True)  # type: ignore[assignment]
 
     class Meta:
         ref_name = "Error"
@@ -156,7 +157,7 @@ class AutoSchema(SwaggerAutoSchema):
             SerializerInspector
             if inspector is ReferencingSerializerInspector
             else inspector
-            for inspector in self.field_inspectors
+            for inspector in self.field_inspectors  # type: ignore[has-type]
         ]
 
     def is_protected(self) -> bool:

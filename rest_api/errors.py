@@ -110,7 +110,7 @@ def to_problem(exc: Exception, context: Mapping[str, Any]) -> Problem:
     if isinstance(exc, DjangoPermissionDenied):
         return _single(403, ErrorCode.FORBIDDEN, DESCRIPTIONS[ErrorCode.FORBIDDEN])
     if isinstance(exc, exceptions.Throttled):
-        wait = max(1, math.ceil(exc.wait or 1))
+        wait = max(1, math.ceil(getattr(exc, "wait", None) or 1))
         return _single(
             429,
             ErrorCode.RATE_LIMITED,

@@ -7,7 +7,7 @@ The API speaks JSON only. A client sending ``Accept: text/html`` or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from django.http import Http404
 from rest_framework.exceptions import NotAcceptable
@@ -20,10 +20,11 @@ class FallbackContentNegotiation(DefaultContentNegotiation):
     def select_renderer(
         self,
         request: Request,
-        renderers: Sequence[BaseRenderer],
+        renderers: Iterable[BaseRenderer],
         format_suffix: str | None = None,
     ) -> tuple[BaseRenderer, str]:
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except (NotAcceptable, Http404):
-            return renderers[0], renderers[0].media_type
+            first = next(iter(renderers))
+            return first, first.media_type

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from rest_framework import serializers, views
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
 from core.client_ip import request_meta
 from rest_api.authentication import BearerAuthentication
@@ -36,6 +36,14 @@ class APIView(views.APIView):
         serializer = serializer_class(data=self.request.data if data is None else data)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
+
+    @property
+    def caller(self) -> Authenticated:
+        """The caller behind the Bearer token: its user, session and claims."""
+        auth = self.request.auth
+        if not isinstance(auth, Authenticated):
+            raise NotAuthenticated
+        return auth
 
     @property
     def meta(self) -> RequestMeta:

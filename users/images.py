@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import Any
 
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -24,7 +25,7 @@ def _invalid(message: str) -> ServiceError:
     return ServiceError(ErrorCode.FILE_INVALID, message, field="avatar")
 
 
-def read_limited(upload: object, limit: int) -> bytes:
+def read_limited(upload: Any, limit: int) -> bytes:
     """Read at most ``limit`` bytes; more than that is FILE_TOO_LARGE.
 
     Reads ``limit + 1`` bytes at the most, so an unbounded stream is never held
@@ -73,9 +74,9 @@ def normalise_avatar(data: bytes) -> bytes:
                 if getattr(probe, "n_frames", 1) > 1:
                     raise _invalid("Animated images are not accepted.")
                 probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                image = ImageOps.exif_transpose(image)
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.load()
+                image = ImageOps.exif_transpose(opened)
                 has_alpha = image.mode in {"RGBA", "LA", "PA"} or (
                     image.mode == "P" and "transparency" in image.info
                 )

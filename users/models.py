@@ -1,6 +1,7 @@
 """Account and session models."""
 
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -30,9 +31,9 @@ def normalize_email(email: str) -> str:
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, username: str) -> "User":
+    def get_by_natural_key(self, username: str | None) -> "User":
         """Look up by email, ignoring case, as logins do."""
-        return self.get(email__lower=normalize_email(username).lower())
+        return self.get(email__lower=normalize_email(username or "").lower())
 
     def by_email(self, email: str) -> "models.QuerySet[User]":
         """Filter on the email, case-insensitively, through the unique index."""
@@ -86,7 +87,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["id"]
@@ -112,22 +113,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     # ``save()``: code that changes these columns in bulk must call
     # ``users.services.revoke_all_sessions`` itself (nothing in the project does).
 
-    _CREDENTIAL_FIELDS = ("password", "is_active")
+    _CREDENTIAL_FIELDS: tuple[str, ...] = ("password", "is_active")
 
     @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+    def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._remember_credentials()
         return instance
 
-    def _remember_credentials(self, written=None) -> None:  # type: ignore[no-untyped-def]
+    def _remember_credentials(self, written=None) -> None:
         saved = dict(getattr(self, "_saved_credentials", {}))
         for name in self._CREDENTIAL_FIELDS:
             if written is None or name in written:
                 saved[name] = self.__dict__.get(name)
         self._saved_credentials = saved
 
-    def _credentials_changed(self, update_fields) -> bool:  # type: ignore[no-untyped-def]
+    def _credentials_changed(self, update_fields) -> bool:
         saved = getattr(self, "_saved_credentials", None)
         if saved is None or self.pk is None or self._state.adding:
             return False
@@ -142,7 +143,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             for name in names
         )
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         """Save; if the password hash or ``is_active`` changed, kill every token.
 
         Reactivating an account does not revive the sessions its deactivation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import TypeGuard
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -51,7 +52,7 @@ def validate_new_password(password: str, *, user: User | None, field: str) -> st
     except ValidationError as exc:
         errors = [
             FieldError(
-                _VALIDATOR_CODES.get(error.code, ErrorCode.INVALID_INPUT),
+                _VALIDATOR_CODES.get(error.code or "", ErrorCode.INVALID_INPUT),
                 " ".join(error.messages),
                 field,
             )
@@ -61,7 +62,7 @@ def validate_new_password(password: str, *, user: User | None, field: str) -> st
     return password
 
 
-def check_password(user: User | None, password: object) -> bool:
+def check_password(user: User | None, password: object) -> TypeGuard[User]:
     """Check a password in constant-ish time whether or not the user exists.
 
     An unknown user still costs one hash (of a throwaway password), so response

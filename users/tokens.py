@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
@@ -107,7 +107,8 @@ def _decode(token_class: type[Token], raw: object) -> dict[str, Any]:
             ErrorCode.TOKEN_INVALID, "The token is malformed.", field="token"
         )
     try:
-        payload = dict(token_class(raw).payload)
+        # The stubs type the argument as a Token; simplejwt takes the encoded str.
+        payload = dict(token_class(raw).payload)  # type: ignore[arg-type]
     except ExpiredTokenError as exc:
         raise ServiceError(ErrorCode.TOKEN_EXPIRED, field="token") from exc
     except TokenError as exc:
@@ -141,7 +142,9 @@ def _session_or_none(claims: dict[str, Any]) -> Session | None:
     )
 
 
-def session_is_usable(session: Session | None, claims: dict[str, Any]) -> bool:
+def session_is_usable(
+    session: Session | None, claims: dict[str, Any]
+) -> TypeGuard[Session]:
     """Decide whether tokens of ``session`` may still act for its user."""
     if session is None or session.revoked_at is not None:
         return False

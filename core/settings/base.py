@@ -8,6 +8,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
@@ -433,7 +434,7 @@ SENTRY_DSN = env("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="development")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_JSON = env.bool("LOG_JSON", default=False)
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
@@ -461,7 +462,7 @@ LOGGING = {
 
 # --- GraphQL surface (graphql_api) ----------------------------------------------
 # https://docs.graphene-python.org/projects/django/en/latest/settings/
-GRAPHENE = {
+GRAPHENE: dict[str, Any] = {
     "SCHEMA": "graphql_api.schema.schema",
     "GRAPHIQL_HEADER_EDITOR_ENABLED": True,
     "RELAY_CONNECTION_MAX_LIMIT": 100,

@@ -30,7 +30,7 @@ from graphql_api.scalars import Upload
 from graphql_api.users.types import UserType
 from users import services
 from users.errors import ErrorCode, ServiceError
-from users.tokens import Authenticated, TokenPair
+from users.tokens import TokenPair
 
 
 class BaseMutation(relay.ClientIDMutation):
@@ -65,9 +65,11 @@ class BaseMutation(relay.ClientIDMutation):
         return cls(errors=errors)
 
     @classmethod
-    def perform(
-        cls, info: Any, caller: Authenticated | None, **data: Any
-    ) -> BaseMutation:
+    def perform(cls, info: Any, *args: Any, **data: Any) -> Any:
+        """Run the operation: ``(info, caller, **input fields)`` -> the payload.
+
+        Declared loosely so each mutation names its own input fields.
+        """
         raise NotImplementedError
 
 
@@ -340,8 +342,9 @@ class TokenPairMixin:
     )
 
     @classmethod
-    def from_pair(cls, pair: TokenPair):
-        return cls(
+    def from_pair(cls, pair: TokenPair) -> Any:
+        """Build the payload (a graphene ObjectType mixing this in) from a pair."""
+        return cls(  # type: ignore[call-arg]
             token=pair.access,
             refresh_token=pair.refresh,
             payload=pair.access_payload,

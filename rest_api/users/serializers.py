@@ -38,7 +38,8 @@ class AvatarURLField(serializers.CharField):
         kwargs.update(source="*", allow_null=True)
         super().__init__(**kwargs)
 
-    def to_representation(self, user: User) -> str | None:
+    # A CharField for the schema (string, nullable), read from the whole user.
+    def to_representation(self, user: User) -> str | None:  # type: ignore[override]
         return avatar_url(user)
 
 

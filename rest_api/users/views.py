@@ -33,8 +33,8 @@ from rest_api.views import APIView, PublicAPIView, optional_session
 from users import selectors, services
 from users.errors import ErrorCode as E
 from users.global_ids import decode_pk
-from users.models import User
 from users.selectors import MAX_SEARCH_LENGTH
+from users.validation import PROFILE_LIMITS
 
 AUTH, ACCOUNT, SESSIONS, STAFF = "auth", "account", "sessions", "staff"
 ACTIVITY = "activity"
@@ -55,14 +55,10 @@ LINK_TOKEN_STATUS = {E.TOKEN_INVALID: 400, E.TOKEN_EXPIRED: 400}
 #: Operations that refuse to run while the rate limiter's store is down.
 FAIL_CLOSED = [E.RATE_LIMITED, E.SERVICE_UNAVAILABLE]
 
-_PROFILE_LIMITS = {
-    name: User._meta.get_field(name).max_length for name in ("name", "bio", "location")
-}
-
 
 def _profile_field(name: str) -> serializers.CharField:
     return serializers.CharField(
-        required=False, allow_blank=True, max_length=_PROFILE_LIMITS[name]
+        required=False, allow_blank=True, max_length=PROFILE_LIMITS[name]
     )
 
 
@@ -321,7 +317,7 @@ class EmailResendView(APIView):
     )
     def post(self, request: Request) -> Response:
         """Send the link again, to the pending new address if there is one."""
-        services.resend_verification_email(user=request.user, meta=self.meta)
+        services.resend_verification_email(user=self.caller.user, meta=self.meta)
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
@@ -346,7 +342,7 @@ class MeView(APIView):
     )
     def get(self, request: Request) -> Response:
         """Return the caller's account."""
-        return Response(UserSerializer(request.user).data)
+        return Response(UserSerializer(self.caller.user).data)
 
     @swagger_auto_schema(
         operation_id="updateMe",
@@ -375,7 +371,7 @@ class MeView(APIView):
         refused with `INVALID_INPUT`.
         """
         data = self.parse(self.PatchInputSerializer)
-        user = services.update_profile(user=request.user, meta=self.meta, **data)
+        user = services.update_profile(user=self.caller.user, meta=self.meta, **data)
         return Response(UserSerializer(user).data)
 
     @swagger_auto_schema(
@@ -393,7 +389,9 @@ class MeView(APIView):
         enough to destroy an account.
         """
         password = self.parse(self.DeleteInputSerializer)["password"]
-        services.delete_account(user=request.user, password=password, meta=self.meta)
+        services.delete_account(
+            user=self.caller.user, password=password, meta=self.meta
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -419,7 +417,7 @@ class AvatarView(APIView):
         The image is checked by decoding it, not by its name or declared type.
         """
         avatar = self.parse(self.InputSerializer)["avatar"]
-        user = services.set_avatar(user=request.user, upload=avatar, meta=self.meta)
+        user = services.set_avatar(user=self.caller.user, upload=avatar, meta=self.meta)
         return Response(UserSerializer(user).data)
 
     @swagger_auto_schema(
@@ -430,7 +428,7 @@ class AvatarView(APIView):
     )
     def delete(self, request: Request) -> Response:
         """Remove the avatar; removing a missing one is not an error."""
-        services.delete_avatar(user=request.user)
+        services.delete_avatar(user=self.caller.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -457,7 +455,7 @@ class PasswordChangeView(APIView):
         both surfaces; the new pair keeps this client logged in.
         """
         data = self.parse(self.InputSerializer)
-        pair = services.change_password(user=request.user, meta=self.meta, **data)
+        pair = services.change_password(user=self.caller.user, meta=self.meta, **data)
         return Response(TokenPairSerializer(pair).data)
 
 
@@ -470,8 +468,8 @@ class SessionListView(APIView):
     )
     def get(self, request: Request) -> Response:
         """List the sessions (logins) still active, most recently used first."""
-        sessions = selectors.active_sessions(user=request.user)
-        context = {"current_session_id": request.auth.session.pk}
+        sessions = selectors.active_sessions(user=self.caller.user)
+        context = {"current_session_id": self.caller.session.pk}
         return Response(SessionSerializer(sessions, many=True, context=context).data)
 
 
@@ -500,7 +498,7 @@ class SessionDetailView(APIView):
         so ids cannot be probed.
         """
         services.revoke_session(
-            user=request.user, session_id=session_id, meta=self.meta
+            user=self.caller.user, session_id=session_id, meta=self.meta
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -539,7 +537,7 @@ class UserListView(APIView):
         # A plain dict: DRF reads a missing boolean in a QueryDict as false.
         filters = self.parse(self.FilterSerializer, request.query_params.dict())
         users = selectors.search_users(
-            actor=request.user,
+            actor=self.caller.user,
             search=filters.get("search"),
             is_active=filters.get("is_active"),
         )
@@ -589,7 +587,7 @@ class MyActivityView(APIView):
         revoked sessions, password and email changes, two-factor changes. The
         cursors are keyset cursors: new events never shift a page.
         """
-        return _event_page(self, selectors.my_security_events(user=request.user))
+        return _event_page(self, selectors.my_security_events(user=self.caller.user))
 
 
 class UserActivityView(APIView):
@@ -613,6 +611,6 @@ class UserActivityView(APIView):
     def get(self, request: Request, user_id: str) -> Response:
         """Page through one account's security activity, newest first, for support."""
         events = selectors.account_security_events(
-            actor=request.user, user_id=decode_pk(user_id, USER_TYPE)
+            actor=self.caller.user, user_id=decode_pk(user_id, USER_TYPE)
         )
         return _event_page(self, events)

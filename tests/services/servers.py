@@ -42,6 +42,13 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
 
 
 def _find_binary(name: str, hint: str) -> str:
+    # TEST_PG_BINDIR picks one PostgreSQL major where several are installed
+    # (CI uses docker-compose.yml's).
+    bindir = os.environ.get("TEST_PG_BINDIR")
+    if bindir and name in {"initdb", "pg_ctl"}:
+        if not (Path(bindir) / name).exists():
+            raise ServiceUnavailable(f"TEST_PG_BINDIR={bindir} has no '{name}'")
+        return str(Path(bindir) / name)
     found = shutil.which(name)
     if found:
         return found

@@ -127,7 +127,7 @@ def refresh(*, refresh_token: str, meta: RequestMeta) -> TokenPair:
         session = (
             Session.objects.select_for_update(of=("self",))
             .select_related("user")
-            .filter(pk=_uuid_or_none(claims[SESSION_CLAIM]))
+            .filter(pk=_uuid_or_none(claims[SESSION_CLAIM]))  # type: ignore[misc]
             .first()
         )
         if not session_is_usable(session, claims):
@@ -191,7 +191,9 @@ def logout(*, refresh_token: str, meta: RequestMeta) -> None:
     session_id = _uuid_or_none(claims[SESSION_CLAIM])
     with transaction.atomic():
         updated = Session.objects.filter(
-            pk=session_id, user_id=claims["user_id"], revoked_at__isnull=True
+            pk=session_id,  # type: ignore[misc]  # None matches no row
+            user_id=claims["user_id"],
+            revoked_at__isnull=True,
         ).update(revoked_at=timezone.now())
         if not updated:
             raise ServiceError(ErrorCode.TOKEN_INVALID, field="refresh_token")
@@ -209,7 +211,9 @@ def revoke_session(*, user: User, session_id: object, meta: RequestMeta) -> None
     revoked_id = _uuid_or_none(session_id)
     with transaction.atomic():
         updated = Session.objects.filter(
-            pk=revoked_id, user=user, revoked_at__isnull=True
+            pk=revoked_id,  # type: ignore[misc]  # None matches no row
+            user=user,
+            revoked_at__isnull=True,
         ).update(revoked_at=timezone.now())
         if not updated:
             raise ServiceError(
