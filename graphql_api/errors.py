@@ -77,7 +77,7 @@ def from_service_error(exc: ServiceError, request: object) -> GraphQLError:
     if exc.field is not None:
         # The input field, as a payload's UserError would name it (parity with
         # REST's ``field`` for the token mutations, whose payloads have none).
-        error.extensions["field"] = camel_case(exc.field)
+        error.extensions = {**(error.extensions or {}), "field": camel_case(exc.field)}
     return error
 
 

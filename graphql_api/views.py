@@ -254,7 +254,8 @@ class AccountsGraphQLView(GraphQLView):
                 "from a POST request.",
             )
         try:
-            return execute(
+            # Every resolver is synchronous, so this is never an awaitable.
+            return execute(  # type: ignore[return-value]
                 schema,
                 checked,
                 root_value=self.get_root_value(request),

@@ -36,7 +36,10 @@ class BearerAuthentication(JWTAuthentication):
     token: the view then answers 401 ``UNAUTHENTICATED``.
     """
 
-    def authenticate(self, request: Request) -> tuple[User, Authenticated] | None:
+    # request.auth is this project's Authenticated, not a simplejwt Token.
+    def authenticate(  # type: ignore[override]
+        self, request: Request
+    ) -> tuple[User, Authenticated] | None:
         raw_token = bearer_token(request.META)
         if raw_token is None:
             return None

@@ -12,17 +12,25 @@ import re
 from collections.abc import Callable, Mapping
 from typing import ParamSpec, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email as django_validate_email
+from django.db.models import Field
 
 from users.errors import ErrorCode, FieldError, ServiceError
 from users.models import User, normalize_email
 
 MAX_EMAIL_LENGTH = 254
-PROFILE_LIMITS = {
-    field: User._meta.get_field(field).max_length
-    for field in ("name", "bio", "location")
-}
+
+
+def _max_length(name: str) -> int:
+    field = User._meta.get_field(name)
+    if not isinstance(field, Field) or field.max_length is None:
+        raise ImproperlyConfigured(f"User.{name} needs a max_length")
+    return field.max_length
+
+
+#: Most characters each profile field takes (the model's columns decide).
+PROFILE_LIMITS = {field: _max_length(field) for field in ("name", "bio", "location")}
 
 
 #: C0 and C1 controls (Unicode category Cc) and UTF-16 surrogates (Cs): NUL
