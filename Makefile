@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint format check-system-deps migrate schema vendored-assets clean
+.PHONY: help run test lint format check-system-deps migrate schema vendored-assets clean bench
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,6 +61,19 @@ format: $(STAMP)  ## Apply ruff's fixes and formatting.
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+BENCH_VENV := bench/.venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): requirements/base.txt bench/peers/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements/base.txt -r bench/peers/requirements.txt
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) check-system-deps  ## Project vs reference vs peers under gunicorn + wrk (BENCH_ARGS="--rounds 3 --seconds 5").
+	@command -v wrk >/dev/null || { echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; }
+	$(BENCH_VENV)/bin/python bench/run.py $(BENCH_ARGS)
+
 schema: $(STAMP)  ## Regenerate the committed GraphQL SDL and OpenAPI snapshot.
 	$(BIN)/python manage.py export_graphql_schema
 	$(BIN)/python manage.py export_openapi_schema
@@ -68,5 +81,5 @@ schema: $(STAMP)  ## Regenerate the committed GraphQL SDL and OpenAPI snapshot.
 vendored-assets: $(STAMP)  ## Re-fetch GraphiQL's and ReDoc's files from npm (versions in core/vendor_assets.json).
 	$(BIN)/python manage.py refresh_vendored_assets
 
-clean:  ## Remove the virtual environment and local state.
-	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts .pytest_cache .ruff_cache .mypy_cache
+clean:  ## Remove the virtual environments and local state.
+	rm -rf $(VENV) $(BENCH_VENV) db.sqlite3 media staticfiles test-artifacts .pytest_cache .ruff_cache .mypy_cache

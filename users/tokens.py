@@ -24,6 +24,7 @@ from rest_framework_simplejwt.tokens import Token
 
 from users.errors import ErrorCode, ServiceError
 from users.models import Session, User
+from users.session_lookup import session_with_user
 
 #: A JWT is a few hundred bytes; anything far larger is garbage, not a token.
 MAX_TOKEN_LENGTH = 4096
@@ -135,11 +136,7 @@ def _session_or_none(claims: dict[str, Any]) -> Session | None:
         user_id = int(claims[api_settings.USER_ID_CLAIM])
     except (ValueError, TypeError):
         return None  # signed by us yet malformed: treat as unknown
-    return (
-        Session.objects.select_related("user")
-        .filter(pk=session_id, user_id=user_id)
-        .first()
-    )
+    return session_with_user(session_id, user_id)
 
 
 def session_is_usable(

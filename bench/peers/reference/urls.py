@@ -1,0 +1,5 @@
+from django.urls import path
+
+from peers.reference import views
+
+urlpatterns = [path("me/", views.me), path("bare/", views.bare)]
