@@ -9,7 +9,11 @@
 - No array batching: one document per request, so every operation in it is
   counted against the rate limits by the services.
 - The document goes through ``graphql_api.validation.check_document`` (size,
-  linear guards, specification rules) before anything executes.
+  linear guards, specification rules) before anything executes, once per
+  process: the outcome, refusals included, is cached by the document's text
+  and the settings (``graphql_api.documents``).
+- Apollo's automatic persisted queries (``graphql_api.persisted``), over POST
+  and over GET.
 - Every answer is JSON with ``extensions.code`` on every error, even for a body
   too large, a malformed body or an unexpected exception (never a traceback).
 """
@@ -31,6 +35,7 @@ from graphql.execution import execute
 
 from core import json_input
 from core.vendor import page_assets
+from graphql_api import documents, persisted
 from graphql_api.validation import check_document
 from users.errors import DESCRIPTIONS, ErrorCode
 
@@ -217,6 +222,15 @@ class AccountsGraphQLView(GraphQLView):
             raise _invalid("'operationName' must be a string.")
         return query, variables, operation_name, params.get("id")
 
+    def get_response(
+        self, request: HttpRequest, data: dict[str, Any], show_graphiql: bool = False
+    ) -> tuple[str | None, int]:
+        try:
+            return super().get_response(request, data, show_graphiql)
+        except persisted.PersistedQueryNotFound as missing:
+            # 200, as Apollo's PersistedQueryLink expects before its retry.
+            return self.json_encode(request, {"errors": [missing.formatted()]}), 200
+
     def execute_graphql_request(
         self,
         request: HttpRequest,
@@ -226,17 +240,18 @@ class AccountsGraphQLView(GraphQLView):
         operation_name: str | None,
         show_graphiql: bool = False,
     ) -> ExecutionResult | None:
-        """Check the document (``check_document``), then execute it.
+        """Resolve a persisted query, check the document (cached), execute it.
 
         Replaces graphene-django's version, which parses and validates without
-        limits; mutations stay POST-only as there (405 over GET).
+        limits on every request; mutations stay POST-only as there (405 over GET).
         """
+        query = _persisted_query(request, data, query)
         if not query:
             if show_graphiql:
                 return None
             raise _invalid("Must provide a query string.")
         schema = self.schema.graphql_schema
-        checked = check_document(schema, query)
+        checked = documents.checked(schema, query, check_document)
         if isinstance(checked, list):
             return ExecutionResult(data=None, errors=checked)
         operation = get_operation_ast(checked, operation_name)
@@ -299,6 +314,23 @@ class AccountsGraphQLView(GraphQLView):
         if not settings.GRAPHQL_INTROSPECTION:
             formatted["message"] = _SUGGESTION.sub("", formatted["message"])
         return formatted
+
+
+def _persisted_query(
+    request: HttpRequest, data: dict[str, Any], query: str | None
+) -> str | None:
+    """Swap an APQ hash for its document (or store the document sent with it)."""
+    params = request.GET if request.method == "GET" else data
+    extensions = params.get("extensions")
+    if isinstance(extensions, str):
+        extensions = _json(extensions, "extensions") if extensions else None
+    try:
+        digest = persisted.requested(extensions)
+        if digest is None:
+            return query
+        return persisted.resolve(digest, query or None)
+    except persisted.InvalidPersistedQuery as exc:
+        raise _invalid(str(exc)) from exc
 
 
 def _internal() -> dict[str, Any]:

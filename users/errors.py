@@ -40,6 +40,7 @@ class ErrorCode(enum.StrEnum):
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -71,6 +72,9 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.QUERY_TOO_COMPLEX: "The GraphQL document exceeds a limit.",
     ErrorCode.METHOD_NOT_ALLOWED: "The HTTP method is not allowed here.",
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: "The request's content type is not accepted.",
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND: (
+        "Unknown persisted query hash: send the document with its hash."
+    ),
     ErrorCode.INTERNAL_ERROR: "An unexpected error; it has been reported.",
 }
 

@@ -428,6 +428,14 @@ GRAPHQL_MAX_DIRECTIVES_PER_FIELD = env.int(
     "GRAPHQL_MAX_DIRECTIVES_PER_FIELD", default=3
 )
 GRAPHQL_MAX_DIRECTIVES = env.int("GRAPHQL_MAX_DIRECTIVES", default=30)
+# Parsed + validated documents kept per process (graphql_api/documents.py).
+GRAPHQL_DOCUMENT_CACHE_SIZE = env.int("GRAPHQL_DOCUMENT_CACHE_SIZE", default=512)
+GRAPHQL_DOCUMENT_CACHE_CHARS = env.int(
+    "GRAPHQL_DOCUMENT_CACHE_CHARS", default=2_000_000
+)
+# Apollo persisted queries (graphql_api/persisted.py): slots in the cache, expiry.
+GRAPHQL_APQ_SLOTS = env.int("GRAPHQL_APQ_SLOTS", default=4096)
+GRAPHQL_APQ_TIMEOUT = env.int("GRAPHQL_APQ_TIMEOUT", default=7 * 24 * 3600)
 
 # --- Observability --------------------------------------------------------------
 SENTRY_DSN = env("SENTRY_DSN", default="")

@@ -160,3 +160,27 @@ def test_graphql_refresh_is_one_redis_round_trip_and_two_queries(client, user, m
     assert result.data["refreshToken"]["refreshToken"], json.dumps(result.body)
     assert len(sent) == 1, sent
     assert len(statements) == 2, statements
+
+
+def test_graphql_me_by_persisted_hash_is_one_query_and_one_redis_round_trip(
+    client, user, measure
+):
+    import hashlib
+
+    gql = GraphQLClient(client, login(user).access)
+    extensions = {
+        "persistedQuery": {
+            "version": 1,
+            "sha256Hash": hashlib.sha256(ME_QUERY.encode()).hexdigest(),
+        }
+    }
+    gql.raw({"query": ME_QUERY, "extensions": extensions})  # registers the hash
+
+    result, statements, sent = measure(
+        lambda: gql.get({"extensions": json.dumps(extensions)})
+    )
+
+    assert result.data["me"]["email"] == user.email
+    assert len(statements) == 1, statements
+    # The general ceiling only: a known hash is resolved in-process.
+    assert len(sent) == 1, sent
