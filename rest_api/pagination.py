@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from users.pagination import Page, newest_first_page
+from users.pagination import Page, newest_first_page, oldest_first_page
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-
-
-class LimitOffset(LimitOffsetPagination):
-    """``?limit=&offset=``: simple to document, and any page can be reached.
-
-    The staff list is ordered by id and modest in size, so offsets stay cheap
-    and pages stable; a cursor would add opacity for no gain here.
-    """
-
-    default_limit = DEFAULT_LIMIT
-    max_limit = MAX_LIMIT
 
 
 def newest_first(
@@ -39,13 +28,40 @@ def newest_first(
     The cursors are GraphQL's (``users.pagination``): ``?after=`` walks to older
     items, ``?before=`` back to newer ones, and no offset ever shifts a page.
     """
+    return _keyset(newest_first_page, queryset, request, limit, after, before)
+
+
+def oldest_first(
+    queryset: QuerySet[Any],
+    request: Request,
+    *,
+    limit: int | None = None,
+    after: str | None = None,
+    before: str | None = None,
+) -> tuple[Page, dict[str, str | None]]:
+    """Page an id-ordered list (the staff user list) by keyset: no COUNT, no offset.
+
+    ``?after=`` walks to higher ids, ``?before=`` back; each page is one indexed
+    range query, whatever its depth and the table's size.
+    """
+    return _keyset(oldest_first_page, queryset, request, limit, after, before)
+
+
+def _keyset(
+    paginate: Callable[..., Page],
+    queryset: QuerySet[Any],
+    request: Request,
+    limit: int | None,
+    after: str | None,
+    before: str | None,
+) -> tuple[Page, dict[str, str | None]]:
     size = limit or DEFAULT_LIMIT
     if before is not None:
-        page = newest_first_page(
+        page = paginate(
             queryset, last=size, after=after, before=before, max_size=MAX_LIMIT
         )
     else:
-        page = newest_first_page(queryset, first=size, after=after, max_size=MAX_LIMIT)
+        page = paginate(queryset, first=size, after=after, max_size=MAX_LIMIT)
     url = remove_query_param(
         remove_query_param(request.build_absolute_uri(), "after"), "before"
     )

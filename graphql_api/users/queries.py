@@ -8,12 +8,11 @@ from graphene import relay
 from graphql import GraphQLError
 
 from graphql_api.auth import current, current_user, require_staff
-from graphql_api.connections import GuardedConnectionField
 from graphql_api.errors import graphql_error
 from graphql_api.users.types import SecurityEventConnection, SessionType, UserType
 from users.errors import ErrorCode, ServiceError
 from users.global_ids import decode_pk
-from users.pagination import Page, newest_first_page
+from users.pagination import Page, newest_first_page, oldest_first_page
 from users.selectors import (
     account_security_events,
     active_sessions,
@@ -22,9 +21,9 @@ from users.selectors import (
 )
 
 
-def _connection(page: Page) -> SecurityEventConnection:
-    edge = SecurityEventConnection.Edge
-    return SecurityEventConnection(
+def _connection(page: Page, connection_type=SecurityEventConnection, iterable=None):
+    edge = connection_type.Edge
+    connection = connection_type(
         edges=[
             edge(node=item, cursor=cursor)
             for item, cursor in zip(page.items, page.cursors, strict=True)
@@ -36,6 +35,8 @@ def _connection(page: Page) -> SecurityEventConnection:
             has_previous_page=page.has_previous,
         ),
     )
+    connection.iterable = iterable  # what totalCount counts, if it is asked for
+    return connection
 
 
 def _security_event_page(events, **arguments) -> SecurityEventConnection:
@@ -61,16 +62,17 @@ class UserQueries(graphene.ObjectType):
         description="Relay object identification: your own User and Session nodes; "
         "staff may fetch any User.",
     )
-    users = GuardedConnectionField(
-        UserType,
-        authorize=require_staff,
+    users = relay.ConnectionField(
+        UserType._meta.connection,
         search=graphene.String(
             description="Match in email or name (case-insensitive)."
         ),
         is_active=graphene.Boolean(
             description="Only active (true) or inactive (false)."
         ),
-        description="Staff only: every account, oldest first.",
+        description="Staff only: every account, oldest first. Keyset cursors: "
+        "each page is one indexed query; `totalCount` costs a count of every "
+        "match, so ask for it only when it is shown.",
     )
     my_security_events = relay.ConnectionField(
         SecurityEventConnection,
@@ -110,10 +112,19 @@ class UserQueries(graphene.ObjectType):
             ) from exc
 
     @staticmethod
-    def resolve_users(root, info, search=None, is_active=None, **kwargs):
-        return search_users(
+    def resolve_users(root, info, search=None, is_active=None, **paging):
+        users = search_users(
             actor=require_staff(info), search=search, is_active=is_active
         )
+        try:
+            page = oldest_first_page(
+                users,
+                max_size=settings.GRAPHENE["RELAY_CONNECTION_MAX_LIMIT"],
+                **paging,
+            )
+        except ServiceError as exc:
+            raise graphql_error(exc.code, exc.message) from exc
+        return _connection(page, UserType._meta.connection, users)
 
     @staticmethod
     def resolve_my_sessions(root, info):

@@ -26,7 +26,9 @@ class CountableConnection(relay.Connection):
 
     @staticmethod
     def resolve_total_count(root, info) -> int:
-        return root.length
+        """Count every match, only when a client asks (a COUNT(*) per request)."""
+        length = getattr(root, "length", None)
+        return root.iterable.count() if length is None else length
 
 
 class UserType(DjangoObjectType):

@@ -154,9 +154,8 @@ class SecurityEventPageSerializer(serializers.Serializer):
 
 
 class UserPageSerializer(serializers.Serializer):
-    """One page of users (limit/offset)."""
+    """One page of users (keyset cursors in the links, no total count)."""
 
-    count = serializers.IntegerField(help_text="Users matching the filters.")
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
     previous = serializers.URLField(
         allow_null=True, help_text="The previous page, or null."

@@ -17,7 +17,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from rest_api.pagination import MAX_LIMIT, LimitOffset, newest_first
+from rest_api.pagination import MAX_LIMIT, newest_first, oldest_first
 from rest_api.serializers import EmailField, PasswordField, StrictSerializer
 from rest_api.users.serializers import (
     USER_TYPE,
@@ -517,11 +517,15 @@ class UserListView(APIView):
         limit = serializers.IntegerField(
             required=False, min_value=1, max_value=MAX_LIMIT, help_text="Page size."
         )
-        offset = serializers.IntegerField(
+        after = serializers.CharField(
             required=False,
-            min_value=0,
-            max_value=2**31 - 1,
-            help_text="Users to skip.",
+            max_length=200,
+            help_text="Cursor from `next`: the users after it (higher ids).",
+        )
+        before = serializers.CharField(
+            required=False,
+            max_length=200,
+            help_text="Cursor from `previous`: the users before it.",
         )
 
     @swagger_auto_schema(
@@ -533,7 +537,12 @@ class UserListView(APIView):
         errors={None: [E.INVALID_INPUT, E.FORBIDDEN]},
     )
     def get(self, request: Request) -> Response:
-        """Page through all users, oldest first, optionally filtered."""
+        """Page through all users, oldest first, optionally filtered.
+
+        Keyset pages (`next`/`previous` carry a cursor): one indexed query per
+        page and no total count, so a page costs the same however many users
+        there are.
+        """
         # A plain dict: DRF reads a missing boolean in a QueryDict as false.
         filters = self.parse(self.FilterSerializer, request.query_params.dict())
         users = selectors.search_users(
@@ -541,9 +550,16 @@ class UserListView(APIView):
             search=filters.get("search"),
             is_active=filters.get("is_active"),
         )
-        paginator = LimitOffset()
-        page = paginator.paginate_queryset(users, request, view=self)
-        return paginator.get_paginated_response(UserSerializer(page, many=True).data)
+        page, links = oldest_first(
+            users,
+            request,
+            limit=filters.get("limit"),
+            after=filters.get("after"),
+            before=filters.get("before"),
+        )
+        return Response(
+            {**links, "results": UserSerializer(page.items, many=True).data}
+        )
 
 
 class FeedPageSerializer(serializers.Serializer):

@@ -184,3 +184,75 @@ def test_graphql_me_by_persisted_hash_is_one_query_and_one_redis_round_trip(
     assert len(statements) == 1, statements
     # The general ceiling only: a known hash is resolved in-process.
     assert len(sent) == 1, sent
+
+
+# --- the staff list ------------------------------------------------------------------
+
+USERS_DOC = "query($after: String) { users(first: 20, after: $after) { edges { node { id email } } pageInfo { endCursor hasNextPage } } }"  # noqa: E501
+
+
+def _bulk_users(count: int) -> None:
+    from users.models import User
+
+    User.objects.bulk_create(
+        User(email=f"bulk{n}-{count}@example.com", password="!") for n in range(count)
+    )
+
+
+def _staff_list_costs(surface, staff, measure, client):
+    """Statements of a first page and of a deep page, on one surface."""
+    token = login(staff).access
+    if surface == "rest":
+        api = client_for(token)
+
+        def page(after=None):
+            params = {"limit": 20, **({"after": after} if after else {})}
+            response = api.get("/api/v1/users/", params)
+            assert response.status_code == 200, response.content
+            body = response.json()
+            return body, (body["next"].split("after=")[1].split("&")[0]
+                          if body["next"] else None)  # fmt: skip
+    else:
+        gql = GraphQLClient(client, token)
+
+        def page(after=None):
+            result = gql(USERS_DOC, {"after": after})
+            assert not result.errors, result.errors
+            info = result.data["users"]["pageInfo"]
+            return result.data, info["endCursor"]
+
+    page()  # warm
+    (_body, cursor), first_statements, first_sent = measure(page)
+    for _ in range(3):
+        _body, cursor = page(cursor)
+    _deep, deep_statements, deep_sent = measure(lambda: page(cursor))
+    return first_statements, deep_statements, first_sent, deep_sent
+
+
+@pytest.mark.parametrize("surface", ["rest", "graphql"])
+def test_staff_list_costs_the_same_queries_at_any_size_and_never_counts(
+    surface, staff, measure, client
+):
+    _bulk_users(100)
+    small = _staff_list_costs(surface, staff, measure, client)
+    _bulk_users(2000)
+    large = _staff_list_costs(surface, staff, measure, client)
+
+    for statements in (*small[:2], *large[:2]):
+        assert not any("COUNT(" in sql.upper() for sql in statements), statements
+        # The session+user lookup and the page itself.
+        assert len(statements) == 2, statements
+    for sent in (*small[2:], *large[2:]):
+        assert len(sent) == 1, sent
+
+
+def test_graphql_total_count_is_counted_only_when_asked_for(staff, measure, client):
+    gql = GraphQLClient(client, login(staff).access)
+    gql("{ users(first: 5) { totalCount } }")
+
+    result, statements, _sent = measure(
+        lambda: gql("{ users(first: 5) { totalCount } }")
+    )
+
+    assert result.data["users"]["totalCount"] == 1
+    assert any("COUNT(" in sql.upper() for sql in statements)
