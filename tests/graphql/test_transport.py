@@ -219,8 +219,9 @@ def test_a_page_too_large_is_unauthenticated_for_an_anonymous_caller(gql):
         "last: 1000000",
         "first: -1",
         "last: -5",
-        "offset: -1",
-        'offset: 1, before: "YXJyYXljb25uZWN0aW9uOjA="',
+        # An offset cursor of graphene-django's (the list is keyset-paged now).
+        'after: "YXJyYXljb25uZWN0aW9uOjA="',
+        'first: 5, last: 5',
     ],
 )
 def test_paging_arguments_out_of_range_are_invalid_input_for_staff(
