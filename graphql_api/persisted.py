@@ -108,10 +108,10 @@ def resolve(digest: str, query: str | None) -> str:
     Raises :class:`PersistedQueryNotFound` or :class:`InvalidPersistedQuery`.
     """
     if query is not None:
-        text = query.encode("utf-8", "surrogatepass")
-        if hashlib.sha256(text).hexdigest() != digest:
+        encoded = query.encode("utf-8", "surrogatepass")
+        if hashlib.sha256(encoded).hexdigest() != digest:
             raise InvalidPersistedQuery("The sha256Hash does not match the query.")
-        if len(text) <= settings.GRAPHQL_MAX_QUERY_BYTES:
+        if len(encoded) <= settings.GRAPHQL_MAX_QUERY_BYTES:
             _store(digest, query)
         return query
     text = recent.get(digest)

@@ -221,7 +221,7 @@ def test_a_page_too_large_is_unauthenticated_for_an_anonymous_caller(gql):
         "last: -5",
         # An offset cursor of graphene-django's (the list is keyset-paged now).
         'after: "YXJyYXljb25uZWN0aW9uOjA="',
-        'first: 5, last: 5',
+        "first: 5, last: 5",
     ],
 )
 def test_paging_arguments_out_of_range_are_invalid_input_for_staff(
