@@ -3,12 +3,14 @@
 import uuid
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import CharField, F
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 # ``email__lower=`` compiles to LOWER("email") = ..., which the functional unique
 # index serves (``iexact`` would compile to UPPER() and scan).
@@ -172,6 +174,26 @@ class User(AbstractBaseUser, PermissionsMixin):
         return Session.objects.filter(user_id=self.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+
+    # A Django (admin) session is bound to the password and the token version,
+    # so whatever kills the account's tokens (revoke all sessions, a cancelled
+    # email change, deactivation) also ends its admin sessions.
+    _SESSION_HASH_SALT = "users.User.session_auth_hash"
+
+    def _session_hash(self, secret: str | None) -> str:
+        return salted_hmac(
+            self._SESSION_HASH_SALT,
+            f"{self.password}:{self.token_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(None)
+
+    def get_session_auth_fallback_hash(self):  # type: ignore[no-untyped-def]
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
 
     def clean(self) -> None:
         super().clean()

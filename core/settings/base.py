@@ -488,8 +488,14 @@ GRAPHQL_JWT = {
     # jwt_cookie view decorator, no JSONWebTokenMiddleware, no backend).
     "JWT_ALLOW_ARGUMENT": False,
 }
-# No graphql_jwt.backends.JSONWebTokenBackend: it reads a token from the
-# Authorization header or a JWT cookie inside django.contrib.auth.authenticate(),
-# which would let a token (or a cross-site cookie) log into /admin/. API requests
-# authenticate through core.bearer only.
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# One backend: passwords typed anywhere (the admin's login form included) are
+# checked by the services, on the API's login budgets. No backend reads the
+# Authorization header, so a Bearer token never logs anyone into a Django
+# session (core/auth_backends.py); nor does any backend read a JWT cookie
+# (django-graphql-jwt's JSONWebTokenBackend is not installed).
+AUTHENTICATION_BACKENDS = ["core.auth_backends.AccountBackend"]
+# The admin's URL prefix (cookiecutter-django's DJANGO_ADMIN_URL): move it off
+# the well-known /admin/ to keep scanners away; it still needs staff + password.
+ADMIN_URL = env("DJANGO_ADMIN_URL", default="admin/")
+# Django sessions exist for the admin only: 8 hours, not Django's 14 days.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)

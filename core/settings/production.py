@@ -26,7 +26,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-NUM_TRUSTED_PROXIES = env.int("NUM_TRUSTED_PROXIES", default=1)
+# Trust no X-Forwarded-For entry unless told how many proxies append one: a
+# gunicorn reached directly (it binds 0.0.0.0 in the image) would otherwise let
+# a client pick its own address and escape every per-IP budget. The bundled
+# compose file sets 1 for its nginx.
+NUM_TRUSTED_PROXIES = env.int("NUM_TRUSTED_PROXIES", default=0)
 
 GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=False)
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=False)

@@ -20,6 +20,7 @@ from users.services.passwords import (
 )
 from users.services.sessions import (
     authenticate,
+    check_credentials,
     login,
     logout,
     open_session,
@@ -35,6 +36,7 @@ __all__ = [
     "authenticate",
     "cancel_email_change",
     "change_password",
+    "check_credentials",
     "deactivate_user",
     "delete_account",
     "delete_avatar",
