@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one: even answers made by later middleware are no-store.
+    "core.cache_control.NoStoreMiddleware",
     "core.security.SecurityHeadersMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # After CORS, so a browser can read the 413 it gets.

@@ -410,7 +410,7 @@ class RefreshToken(TokenPairMixin, graphene.Mutation):
 
 
 class RevokeToken(graphene.Mutation):
-    """Log out: end the session the refresh token belongs to."""
+    """Log out: end the session of the refresh token (idempotent: a dead one is ok)."""
 
     revoked = graphene.Int(
         required=True, description="When it was revoked (Unix time)."

@@ -191,14 +191,18 @@ class LogoutView(PublicAPIView):
         operation_summary="Log out: revoke the session of a refresh token",
         tags=[AUTH],
         request_body=InputSerializer,
-        responses={204: "The session is revoked; its tokens no longer work."},
-        errors={"refresh": BODY_TOKEN_ERRORS},
+        responses={
+            204: "The session is revoked (or already was); its tokens no longer work."
+        },
+        errors={"refresh": [E.REQUIRED, E.TOKEN_INVALID]},
     )
     def post(self, request: Request) -> Response:
         """Revoke the session the refresh token belongs to, with its access tokens.
 
         Takes the refresh token rather than the access token so a client can log
-        out even after its access token expired.
+        out even after its access token expired. Idempotent (RFC 7009): a token
+        of an already revoked, rotated or expired session answers 204 too; only
+        a malformed or forged token is `TOKEN_INVALID`.
         """
         data = self.parse(self.InputSerializer)
         services.logout(refresh_token=data["refresh"], meta=self.meta)
@@ -471,6 +475,22 @@ class SessionListView(APIView):
         sessions = selectors.active_sessions(user=self.caller.user)
         context = {"current_session_id": self.caller.session.pk}
         return Response(SessionSerializer(sessions, many=True, context=context).data)
+
+    @swagger_auto_schema(
+        operation_id="revokeMyOtherSessions",
+        operation_summary="Revoke every session but this one",
+        tags=[SESSIONS],
+        responses={204: "Every other session and its tokens no longer work."},
+    )
+    def delete(self, request: Request) -> Response:
+        """Log out everywhere else, e.g. after using a shared computer.
+
+        The calling session stays; GraphQL's `revokeOtherSessions` does the same.
+        """
+        services.revoke_other_sessions(
+            user=request.user, current_session=request.auth.session, meta=self.meta
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SessionDetailView(APIView):

@@ -53,7 +53,8 @@ def test_production_trusts_no_forwarded_for_by_default(monkeypatch):
         [
             sys.executable,
             "-c",
-            "import os; os.environ['DJANGO_SETTINGS_MODULE']='core.settings.production';"
+            "import os; os.environ['DJANGO_SETTINGS_MODULE'] = "
+            "'core.settings.production';"
             "from django.conf import settings; print(settings.NUM_TRUSTED_PROXIES)",
         ],
         env={

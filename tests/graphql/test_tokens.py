@@ -221,3 +221,10 @@ def test_change_password_kills_older_tokens_on_both_surfaces(gql, user, pair):
     # The fresh pair handed back keeps this client signed in.
     assert gql(ME, token=payload["token"]).data["me"]["email"] == user.email
     assert not gql(REFRESH, {"refreshToken": payload["refreshToken"]}).errors
+
+
+def test_revoke_token_twice_succeeds_both_times(gql, pair):
+    assert gql(REVOKE, {"refreshToken": pair.refresh}).errors == []
+    again = gql(REVOKE, {"refreshToken": pair.refresh})
+    assert again.errors == []
+    assert isinstance(again.data["revokeToken"]["revoked"], int)

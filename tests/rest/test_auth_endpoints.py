@@ -253,11 +253,55 @@ def test_logout_makes_the_access_token_fail_at_once(api, pair):
     assert api.get("/api/v1/users/me/").status_code == 401
 
 
-def test_logout_twice_says_token_invalid(api, pair):
-    api.post(LOGOUT, {"refresh": pair.refresh})
+def test_logout_twice_answers_204_again(api, pair):
+    assert api.post(LOGOUT, {"refresh": pair.refresh}).status_code == 204
     response = api.post(LOGOUT, {"refresh": pair.refresh})
+    assert response.status_code == 204
+
+
+def test_logout_with_a_rotated_refresh_token_answers_204(api, pair):
+    rotated = api.post(REFRESH, {"refresh": pair.refresh})
+    assert rotated.status_code == 200
+    assert api.post(LOGOUT, {"refresh": pair.refresh}).status_code == 204
+    assert Session.objects.get(pk=pair.session.pk).revoked_at is not None
+
+
+def test_logout_of_a_session_revoked_elsewhere_answers_204(api, user, pair):
+    services.revoke_all_sessions(user=user)
+    assert api.post(LOGOUT, {"refresh": pair.refresh}).status_code == 204
+
+
+def test_logout_with_an_expired_refresh_token_answers_204(api, pair):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from users.tokens import RefreshToken
+
+    expired = RefreshToken()
+    for claim in ("user_id", "sid", "ver"):
+        expired[claim] = pair.access_payload[claim]
+    expired.set_exp(from_time=timezone.now() - timedelta(days=8))
+    assert api.post(LOGOUT, {"refresh": str(expired)}).status_code == 204
+
+
+@pytest.mark.parametrize(
+    "token", ["garbage", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", "x" * 5000]
+)
+def test_logout_with_a_forged_token_stays_401_token_invalid(api, token):
+    response = api.post(LOGOUT, {"refresh": token})
     assert response.status_code == 401
     assert codes(response) == [("TOKEN_INVALID", "refresh")]
+
+
+def test_logout_with_a_token_signed_by_another_key_stays_401(api, pair):
+    import jwt
+
+    claims = jwt.decode(pair.refresh, options={"verify_signature": False})
+    forged = jwt.encode(claims, "another-key-" + "k" * 40, algorithm="HS256")
+    response = api.post(LOGOUT, {"refresh": forged})
+    assert response.status_code == 401
+    assert Session.objects.get(pk=pair.session.pk).revoked_at is None
 
 
 # --- password reset ---------------------------------------------------------------

@@ -30,6 +30,7 @@ CONTRACT = {
     ("delete", "/users/me/avatar/"),
     ("post", "/users/me/password/"),
     ("get", "/users/me/sessions/"),
+    ("delete", "/users/me/sessions/"),
     ("delete", "/users/me/sessions/{session_id}/"),
     ("get", "/users/"),
     # Revision 2: security activity, and (docs/rest.md) the staff read of it.

@@ -142,3 +142,28 @@ def test_users_list_is_forbidden_to_non_staff(auth_api):
 
 def test_users_list_needs_a_token(api):
     assert api.get(USERS).status_code == 401
+
+
+def test_delete_sessions_revokes_every_other_session_and_keeps_mine(user):
+    from tests.rest.utils import client_for, login
+
+    mine, other, third = login(user), login(user), login(user)
+    client = client_for(mine.access)
+    response = client.delete("/api/v1/users/me/sessions/")
+    assert response.status_code == 204
+    assert response.content == b""
+    live = set(
+        Session.objects.filter(user=user, revoked_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    assert live == {mine.session.pk}
+    assert client_for(other.access).get("/api/v1/users/me/").status_code == 401
+    assert client_for(third.access).get("/api/v1/users/me/").status_code == 401
+    assert client.get("/api/v1/users/me/").status_code == 200
+
+
+def test_delete_sessions_needs_a_token(db):
+    from rest_framework.test import APIClient
+
+    assert APIClient().delete("/api/v1/users/me/sessions/").status_code == 401

@@ -186,8 +186,19 @@ def authenticate(*, token: str, meta: RequestMeta | None = None) -> Authenticate
 
 @clean_strings
 def logout(*, refresh_token: str, meta: RequestMeta) -> None:
-    """Revoke the session a refresh token belongs to (any token of its chain)."""
-    claims = decode_refresh_token(refresh_token)
+    """Revoke the session a refresh token belongs to (any token of its chain).
+
+    Idempotent, as RFC 7009 §2.2 asks of revocation: a token we signed whose
+    session is already revoked, rotated away or expired answers success, so a
+    second logout (two tabs, a retry) is not a 401 that makes a client refresh
+    or panic. A malformed or forged token stays ``TOKEN_INVALID``.
+    """
+    try:
+        claims = decode_refresh_token(refresh_token)
+    except ServiceError as exc:
+        if exc.code == ErrorCode.TOKEN_EXPIRED:
+            return  # authentic (the signature is checked first) and dead already
+        raise
     session_id = _uuid_or_none(claims[SESSION_CLAIM])
     with transaction.atomic():
         updated = Session.objects.filter(
@@ -195,14 +206,13 @@ def logout(*, refresh_token: str, meta: RequestMeta) -> None:
             user_id=claims["user_id"],
             revoked_at__isnull=True,
         ).update(revoked_at=timezone.now())
-        if not updated:
-            raise ServiceError(ErrorCode.TOKEN_INVALID, field="refresh_token")
-        events.record(
-            events.Kind.LOGOUT,
-            user_id=int(claims["user_id"]),
-            meta=meta,
-            session_id=session_id,
-        )
+        if updated:  # a repeated logout records nothing new
+            events.record(
+                events.Kind.LOGOUT,
+                user_id=int(claims["user_id"]),
+                meta=meta,
+                session_id=session_id,
+            )
 
 
 @clean_strings
