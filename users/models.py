@@ -1,6 +1,7 @@
 """Account and session models."""
 
 import uuid
+from collections.abc import Iterator
 from typing import ClassVar
 
 from django.conf import settings
@@ -180,7 +181,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # email change, deactivation) also ends its admin sessions.
     _SESSION_HASH_SALT = "users.User.session_auth_hash"
 
-    def _session_hash(self, secret: str | None) -> str:
+    def _session_hash(self, secret: str | bytes | None) -> str:
         return salted_hmac(
             self._SESSION_HASH_SALT,
             f"{self.password}:{self.token_version}",
@@ -191,7 +192,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_session_auth_hash(self) -> str:
         return self._session_hash(None)
 
-    def get_session_auth_fallback_hash(self):  # type: ignore[no-untyped-def]
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
         for secret in settings.SECRET_KEY_FALLBACKS:
             yield self._session_hash(secret)
 

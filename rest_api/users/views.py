@@ -487,8 +487,9 @@ class SessionListView(APIView):
 
         The calling session stays; GraphQL's `revokeOtherSessions` does the same.
         """
+        caller = self.caller
         services.revoke_other_sessions(
-            user=request.user, current_session=request.auth.session, meta=self.meta
+            user=caller.user, current_session=caller.session, meta=self.meta
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
