@@ -420,11 +420,14 @@ GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=DEBUG)
 # Document limits (graphql_api/validation.py, docs/graphql.md "Limits"); each
 # refusal is QUERY_TOO_COMPLEX. Validation costs time linear in the document.
 GRAPHQL_MAX_QUERY_BYTES = env.int("GRAPHQL_MAX_QUERY_BYTES", default=10_000)
-GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2_000)
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=1_000)
 GRAPHQL_MAX_COMMENTS = env.int("GRAPHQL_MAX_COMMENTS", default=100)
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)
 # Fields selected, every fragment counted each time it is spread.
 GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=400)
+# Times one response name may be selected in one selection set, fragments merged
+# in (graphql-core compares such fields pairwise).
+GRAPHQL_MAX_FIELD_REPEATS = env.int("GRAPHQL_MAX_FIELD_REPEATS", default=20)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
 GRAPHQL_MAX_DIRECTIVES_PER_FIELD = env.int(
     "GRAPHQL_MAX_DIRECTIVES_PER_FIELD", default=3

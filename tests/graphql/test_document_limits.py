@@ -7,7 +7,8 @@ Costs are asserted on the work done (selections looked at), never wall time;
 import pytest
 from graphql import get_introspection_query, parse
 
-from graphql_api.validation import CREDENTIAL_FIELDS, check_document, measure
+from graphql_api.document_measure import measure
+from graphql_api.validation import CREDENTIAL_FIELDS, check_document
 from tests.factories import DEFAULT_PASSWORD
 from tests.hashers import CountingArgon2PasswordHasher
 from users.models import Session, User
@@ -84,7 +85,7 @@ def test_exponential_fragments_are_refused_as_too_complex(gql, source):
     result = gql(source)
     assert result.status == 400
     assert result.codes == ["QUERY_TOO_COMPLEX"]
-    assert "fields" in result.errors[0]["message"]
+    assert "'email' is selected" in result.errors[0]["message"]
 
 
 def test_a_long_fragment_chain_does_not_exhaust_the_stack(gql):
@@ -121,6 +122,40 @@ def test_500_duplicate_fields_are_refused(gql):
     result = gql("query cop { " + "__typename \n" * 500 + "}")
     assert result.status == 400
     assert result.codes == ["QUERY_TOO_COMPLEX"]
+
+
+def test_distinct_fields_beyond_the_cap_are_refused(auth_gql, settings):
+    settings.GRAPHQL_MAX_FIELDS = 10
+    fields = " ".join(f"a{i}: email" for i in range(11))
+    result = auth_gql("{ me { " + fields + " } }")
+    assert result.codes == ["QUERY_TOO_COMPLEX"]
+    assert "more than 10 fields" in result.errors[0]["message"]
+
+
+def test_one_name_selected_too_often_through_fragments_is_refused(gql, settings):
+    """What graphql-core's OverlappingFieldsCanBeMerged compares pairwise."""
+    settings.GRAPHQL_MAX_FIELD_REPEATS = 20
+    spreads = " ".join(f"...O{i}" for i in range(21))
+    fragments = " ".join(
+        f"fragment O{i} on User {{ email name bio }}" for i in range(21)
+    )
+    result = gql(f"{{ me {{ {spreads} }} }} {fragments}")
+    assert result.codes == ["QUERY_TOO_COMPLEX"]
+    assert "'email' is selected 21 times" in result.errors[0]["message"]
+
+
+def test_repeats_are_counted_per_selection_set_not_per_document(auth_gql, user):
+    nested = " ".join(["email"] * 15)
+    source = "{ me { " + nested + " } again: me { " + nested + " } }"
+    result = auth_gql(source)
+    assert result.errors == []
+    assert result.data["again"]["email"] == user.email
+
+
+def test_measure_reports_the_most_repeated_name():
+    source = "{ me { id ... on User { id name } ...F } } fragment F on User { id }"
+    (_, found), _ = measure(parse(source), cap=100)
+    assert (found.repeated, found.repeats) == ("id", 3)
 
 
 def test_an_unused_fragment_is_bounded_too(gql, settings):
