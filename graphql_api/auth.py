@@ -24,7 +24,7 @@ from graphql_jwt.exceptions import JSONWebTokenError, JSONWebTokenExpired
 from core.bearer import bearer_token
 from core.client_ip import request_meta
 from graphql_api.errors import graphql_error
-from users import services
+from users import selectors, services
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import User
@@ -91,9 +91,12 @@ def current_user(info: Any) -> User:
 
 
 def require_staff(info: Any) -> User:
+    """Return the caller if staff features may serve them (see the selector)."""
     user = current_user(info)
-    if not user.is_staff:
-        raise graphql_error(ErrorCode.FORBIDDEN, "Staff only.")
+    try:
+        selectors.require_staff(user)
+    except ServiceError as exc:
+        raise graphql_error(exc.code, exc.message, reason=exc.reason) from exc
     return user
 
 

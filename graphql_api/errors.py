@@ -56,12 +56,16 @@ def graphql_error(
     *,
     retry_after: int | None = None,
     reason: DomainErrorCode | None = None,
+    extra: dict[str, str] | None = None,
 ) -> GraphQLError:
     extensions: dict[str, object] = {"code": str(code)}
     if retry_after is not None:
         extensions["retryAfter"] = retry_after
     if reason is not None:
         extensions["reason"] = str(reason)
+    for name, value in (extra or {}).items():
+        # A service's snake_case names, e.g. mfa_token -> extensions.mfaToken.
+        extensions[camel_case(name) or name] = value
     return GraphQLError(message or DESCRIPTIONS[code], extensions=extensions)
 
 
@@ -73,7 +77,13 @@ def from_service_error(exc: ServiceError, request: object) -> GraphQLError:
     """
     if exc.code == DomainErrorCode.RATE_LIMITED:
         setattr(request, RATE_LIMITED_FLAG, exc.retry_after or 1)
-    error = graphql_error(exc.code, exc.message, retry_after=exc.retry_after)
+    error = graphql_error(
+        exc.code,
+        exc.message,
+        retry_after=exc.retry_after,
+        reason=exc.reason,
+        extra=exc.extra,
+    )
     if exc.field is not None:
         # The input field, as a payload's UserError would name it (parity with
         # REST's ``field`` for the token mutations, whose payloads have none).

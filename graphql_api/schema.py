@@ -2,6 +2,7 @@
 
 import graphene
 
+from graphql_api.users.mfa_mutations import MfaMutations
 from graphql_api.users.mutations import UserMutations
 from graphql_api.users.queries import UserQueries
 
@@ -10,7 +11,7 @@ class Query(UserQueries, graphene.ObjectType):
     """Read operations."""
 
 
-class Mutation(UserMutations, graphene.ObjectType):
+class Mutation(UserMutations, MfaMutations, graphene.ObjectType):
     """Write operations."""
 
 

@@ -62,6 +62,10 @@ CREDENTIAL_FIELDS: dict[str, str | None] = {
     "resetPassword": None,
     "deleteAccount": None,
     "updateProfile": "email",
+    "verifyMfa": None,
+    "confirmTotp": None,
+    "disableTotp": None,
+    "regenerateRecoveryCodes": None,
 }
 
 #: graphql-core's parser refusals that are about size, not syntax.

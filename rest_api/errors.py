@@ -65,6 +65,17 @@ class Problem:
     status: int
     errors: list[FieldError]
     headers: dict[str, str] = field(default_factory=dict)
+    #: Why a FORBIDDEN was answered (added to the first error as ``reason``).
+    reason: ErrorCode | None = None
+    #: Top-level values beside ``errors`` (e.g. ``mfa_token``).
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = error_body(self.errors)
+        if self.reason is not None:
+            body["errors"][0]["reason"] = str(self.reason)
+        body.update(self.extra)
+        return body
 
 
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
@@ -73,9 +84,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     if problem.status == 401:
         problem.headers.setdefault("WWW-Authenticate", BEARER_CHALLENGE)
     set_rollback()
-    return Response(
-        error_body(problem.errors), status=problem.status, headers=problem.headers
-    )
+    return Response(problem.body(), status=problem.status, headers=problem.headers)
 
 
 def to_problem(exc: Exception, context: Mapping[str, Any]) -> Problem:
@@ -148,7 +157,13 @@ def _service_problem(
     headers = {}
     if exc.code == ErrorCode.RATE_LIMITED and exc.retry_after:
         headers["Retry-After"] = str(exc.retry_after)
-    return Problem(http_status(exc.code, error_status), errors, headers)
+    return Problem(
+        http_status(exc.code, error_status),
+        errors,
+        headers,
+        reason=exc.reason,
+        extra=exc.extra,
+    )
 
 
 def _flatten(detail: Any, prefix: str | None = None) -> Iterable[FieldError]:

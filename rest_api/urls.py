@@ -5,7 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from core.views import not_found
 from rest_api.docs import redoc_view, schema_view
-from rest_api.users import views
+from rest_api.users import mfa_views, views
 
 v1 = [
     path("auth/register/", views.RegisterView.as_view(), name="register"),
@@ -24,6 +24,18 @@ v1 = [
     path("auth/email/verify/", views.EmailVerifyView.as_view(), name="email-verify"),
     path("auth/email/cancel/", views.EmailCancelView.as_view(), name="email-cancel"),
     path("auth/email/resend/", views.EmailResendView.as_view(), name="email-resend"),
+    path("auth/mfa/verify/", mfa_views.MfaVerifyView.as_view(), name="mfa-verify"),
+    path("users/me/mfa/totp/", mfa_views.TotpView.as_view(), name="mfa-totp"),
+    path(
+        "users/me/mfa/totp/confirm/",
+        mfa_views.TotpConfirmView.as_view(),
+        name="mfa-totp-confirm",
+    ),
+    path(
+        "users/me/mfa/recovery-codes/",
+        mfa_views.RecoveryCodesView.as_view(),
+        name="mfa-recovery-codes",
+    ),
     path("users/", views.UserListView.as_view(), name="user-list"),
     path("users/me/", views.MeView.as_view(), name="me"),
     path("users/me/activity/", views.MyActivityView.as_view(), name="my-activity"),

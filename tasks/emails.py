@@ -39,6 +39,7 @@ SUBJECTS: dict[str, str] = {
     Kind.PASSWORD_CHANGED: "Your password was changed",
     Kind.PASSWORD_RESET: "Reset your password",
     Kind.ACCOUNT_DELETED: "Your account was deleted",
+    Kind.RECOVERY_CODE_USED: "A recovery code was used to sign in",
 }
 
 
@@ -220,4 +221,26 @@ def send_account_deleted_notice(
         user_id=None,
         message_id=message_id,
         context={"name": name, "email": email},
+    )
+
+
+@sender(Kind.RECOVERY_CODE_USED)
+def send_recovery_code_used_notice(
+    user_id: int, remaining: int, *, message_id: str | None = None
+) -> bool:
+    """Tell the account that a recovery code was used (an alert, no link).
+
+    A recovery code stands in for the authenticator app: if the owner did not
+    use it, someone holds their password and one of their printed codes.
+    """
+    kind = Kind.RECOVERY_CODE_USED
+    user = _load(user_id)
+    if user is None:
+        return _skip(kind, user_id, "no user")
+    return _send(
+        kind,
+        to=user.email,
+        user_id=user_id,
+        message_id=message_id,
+        context={"user": user, "remaining": remaining},
     )

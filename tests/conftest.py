@@ -25,6 +25,39 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture
+def redis_down(redis_server):
+    """Stop the suite's Redis for one test and bring it back on the same port."""
+    from django.core.cache import cache
+
+    from tests.services.servers import wait_for_port
+
+    redis_server.stop()
+    try:
+        yield redis_server
+    finally:
+        redis_server.start()
+        wait_for_port(redis_server.port)
+        cache.clear()
+
+
+@pytest.fixture
+def clock():
+    """Freeze the clock 5 s into the next TOTP step; ``clock.shift(s)`` moves it.
+
+    TOTP codes, MFA token expiry and django-otp's back-off all read the clock,
+    so tests move it explicitly instead of sleeping. It starts just after the
+    real time, so tokens issued by fixtures set up earlier are still valid.
+    """
+    import time
+
+    import time_machine
+
+    start = (int(time.time()) // 30 + 1) * 30 + 5
+    with time_machine.travel(start, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
 def meta():
     from users.meta import RequestMeta
 

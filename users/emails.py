@@ -27,6 +27,7 @@ class Kind(enum.StrEnum):
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a name, not a secret
     PASSWORD_RESET = "password_reset"  # noqa: S105
     ACCOUNT_DELETED = "account_deleted"
+    RECOVERY_CODE_USED = "recovery_code_used"
 
 
 def send_verification_email(user: User, email: str) -> None:
@@ -60,3 +61,10 @@ def send_password_reset_email(email: str) -> None:
 def send_account_deleted_notice(email: str, name: str) -> None:
     """Confirm a deletion to the address the account had (its row is gone)."""
     outbox.enqueue(Kind.ACCOUNT_DELETED, {"email": email, "name": name})
+
+
+def send_recovery_code_used_notice(user: User, remaining: int) -> None:
+    """Alert the account's address that one of its recovery codes was used."""
+    outbox.enqueue(
+        Kind.RECOVERY_CODE_USED, {"user_id": user.pk, "remaining": remaining}
+    )

@@ -41,6 +41,11 @@ class ErrorCode(enum.StrEnum):
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    MFA_REQUIRED = "MFA_REQUIRED"
+    MFA_CODE_INVALID = "MFA_CODE_INVALID"
+    MFA_SETUP_REQUIRED = "MFA_SETUP_REQUIRED"
+    MFA_ALREADY_ENABLED = "MFA_ALREADY_ENABLED"
+    MFA_NOT_ENABLED = "MFA_NOT_ENABLED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -75,6 +80,14 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.PERSISTED_QUERY_NOT_FOUND: (
         "Unknown persisted query hash: send the document with its hash."
     ),
+    ErrorCode.MFA_REQUIRED: "The password was right; send a second factor with "
+    "the mfaToken to verifyMfa.",
+    ErrorCode.MFA_CODE_INVALID: "The authentication or recovery code is wrong "
+    "or was already used.",
+    ErrorCode.MFA_SETUP_REQUIRED: "Staff must turn on two-factor authentication "
+    "before using staff features.",
+    ErrorCode.MFA_ALREADY_ENABLED: "Two-factor authentication is already on.",
+    ErrorCode.MFA_NOT_ENABLED: "Two-factor authentication is not on (or not set up).",
     ErrorCode.INTERNAL_ERROR: "An unexpected error; it has been reported.",
 }
 
@@ -104,12 +117,19 @@ class ServiceError(Exception):
         field: str | None = None,
         errors: list[FieldError] | None = None,
         retry_after: int | None = None,
+        extra: Mapping[str, str] | None = None,
+        reason: ErrorCode | None = None,
     ) -> None:
         self.errors = errors or [FieldError(code, message or DESCRIPTIONS[code], field)]
         self.code = self.errors[0].code
         self.field = self.errors[0].field
         self.message = self.errors[0].message
         self.retry_after = retry_after
+        #: Top-level values the client needs to go on (snake_case names), e.g.
+        #: the ``mfa_token`` of an ``MFA_REQUIRED`` answer.
+        self.extra = dict(extra or {})
+        #: Why a ``FORBIDDEN`` was answered, when the client can act on it.
+        self.reason = reason
         super().__init__(self.message)
 
     @classmethod
@@ -135,6 +155,7 @@ TRANSPORT_CODES = frozenset(
 #: REST status per code; anything unlisted is a 400 validation failure.
 HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_CREDENTIALS: 401,
+    ErrorCode.MFA_REQUIRED: 401,
     ErrorCode.TOKEN_INVALID: 401,
     ErrorCode.TOKEN_EXPIRED: 401,
     ErrorCode.TOKEN_REUSED: 401,

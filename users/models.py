@@ -66,7 +66,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **fields)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]  # django-otp devices
     """An account: the email is the login, unique whatever its case."""
 
     # unique=True satisfies auth's USERNAME_FIELD check; the case-insensitive
@@ -85,6 +85,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Bumped whenever every outstanding token must die at once (password change
     # or reset, deactivation). Carried in each token and compared on load.
     token_version = models.PositiveIntegerField(default=0)
+    # Whether a confirmed TOTP device exists: kept in step with the devices by
+    # users.mfa_models' signals, so a login or `me` needs no extra query.
+    mfa_enabled = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()
 
@@ -403,3 +406,27 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} message {self.pk} ({self.status})"
+
+
+# Second-factor models live in their own module; imported here so Django finds them.
+from users.mfa_models import (  # noqa: E402
+    MfaChallenge,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    TOTPDevice,
+)
+
+__all__ = [
+    "MfaChallenge",
+    "OutboxMessage",
+    "RecoveryCode",
+    "RecoveryCodeDevice",
+    "SecurityEvent",
+    "SecurityEventKind",
+    "Session",
+    "TOTPDevice",
+    "UsedActionLink",
+    "User",
+    "UserManager",
+    "normalize_email",
+]

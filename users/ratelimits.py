@@ -97,6 +97,13 @@ DEFAULT_RATE_LIMITS: dict[str, list[str]] = {
     "avatar_upload": ["20/h user"],
     "email_change": ["10/h user"],
     "delete_account": ["10/h user"],
+    # Second factor. Each MFA token also dies after MFA_TOKEN_MAX_ATTEMPTS wrong
+    # codes (counted in its row); these bound the account and the address.
+    "mfa_verify": ["30/m ip", "10/15m user", "30/d user"],
+    "mfa_setup": ["10/h user"],
+    "mfa_confirm": ["10/15m user"],
+    "mfa_disable": ["10/h user"],
+    "mfa_recovery_codes": ["10/h user"],
     # The ceiling every authenticated request counts against (surfaces call it
     # from their authentication path, with the user id as subject).
     "general": ["600/m user", "1200/m ip"],
@@ -112,6 +119,10 @@ CREDENTIAL_CHECKS: frozenset[str] = frozenset(
         "password_change",
         "email_change",
         "delete_account",
+        "mfa_verify",
+        "mfa_confirm",
+        "mfa_disable",
+        "mfa_recovery_codes",
     }
 )
 DEFAULT_FAIL_CLOSED: frozenset[str] = frozenset({"register", "password_reset_request"})

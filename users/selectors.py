@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from users import mfa
 from users.errors import ErrorCode, ServiceError
 from users.models import SecurityEvent, Session, User
 
@@ -19,10 +21,27 @@ def active_sessions(*, user: User) -> QuerySet[Session]:
 
 
 def require_staff(actor: User | None) -> None:
+    """Refuse anyone but active staff, and staff without MFA where it is required.
+
+    With ``MFA_REQUIRED_FOR_STAFF`` a password alone must not open every
+    account to whoever phished one staff member: until TOTP is on, staff
+    features answer ``FORBIDDEN`` with the reason ``MFA_SETUP_REQUIRED``.
+    """
     if actor is None or not actor.is_authenticated:
         raise ServiceError(ErrorCode.UNAUTHENTICATED, "Log in first.")
     if not (actor.is_active and actor.is_staff):
         raise ServiceError(ErrorCode.FORBIDDEN, "Staff only.")
+    if staff_mfa_missing(actor):
+        raise ServiceError(
+            ErrorCode.FORBIDDEN,
+            "Turn on two-factor authentication (setupTotp) to use staff features.",
+            reason=ErrorCode.MFA_SETUP_REQUIRED,
+        )
+
+
+def staff_mfa_missing(actor: User) -> bool:
+    """Whether a staff member must still turn TOTP on before staff features."""
+    return bool(settings.MFA_REQUIRED_FOR_STAFF) and not mfa.is_enabled(actor)
 
 
 def search_users(
@@ -44,6 +63,7 @@ def user_visible_to(*, actor: User, user_id: int) -> User:
     if actor.pk == user_id:
         return actor
     if actor.is_staff and actor.is_active:
+        require_staff(actor)
         user = User.objects.filter(pk=user_id).first()
         if user is not None:
             return user

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_yasg",
     "graphene_django",
+    "django_otp",
     "users",
     "graphql_api",
     "rest_api",
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks a Django (admin) session verified by a second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -303,6 +306,25 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": False,
 }
+
+# --- Two-factor authentication (users/mfa.py) -----------------------------------
+# Fernet keys, newest first, that encrypt TOTP secrets at rest (comma-separated;
+# generate with `python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"`). Empty: derived from SECRET_KEY (and its
+# fallbacks). Rotation: docs/security.md, `manage.py rotate_mfa_keys`.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
+# Staff must have TOTP on before staff fields, endpoints and /admin/ serve them.
+# Off here and in dev; on by default in production settings.
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=False)
+# The MFA token of a password step: lifetime (seconds) and wrong codes it survives.
+MFA_TOKEN_LIFETIME = env.int("MFA_TOKEN_LIFETIME", default=5 * 60)
+MFA_TOKEN_MAX_ATTEMPTS = env.int("MFA_TOKEN_MAX_ATTEMPTS", default=5)
+MFA_RECOVERY_CODE_COUNT = 10
+# https://django-otp-official.readthedocs.io/en/stable/overview.html#settings
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Accounts")
+OTP_TOTP_SYNC = True
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # --- Email ----------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587 ; default: console.

@@ -32,6 +32,8 @@ CSRF_COOKIE_SECURE = True
 # compose file sets 1 for its nginx.
 NUM_TRUSTED_PROXIES = env.int("NUM_TRUSTED_PROXIES", default=0)
 
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
+
 GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=False)
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=False)
 LOG_JSON = env.bool("LOG_JSON", default=True)

@@ -10,8 +10,10 @@ from graphene_django import DjangoObjectType
 from graphql_relay import to_global_id
 
 from graphql_api.auth import current, current_user
+from graphql_api.errors import graphql_error
 from users.errors import ServiceError
 from users.images import avatar_url
+from users.mfa import is_enabled as mfa_enabled
 from users.models import SecurityEvent, SecurityEventKind, Session, User
 from users.selectors import active_sessions, security_event_visible_to, user_visible_to
 
@@ -38,6 +40,11 @@ class UserType(DjangoObjectType):
     pending_email = graphene.String(
         description="A requested new address awaiting its verification link, or null."
     )
+    mfa_enabled = graphene.Boolean(
+        required=True,
+        description="Whether two-factor authentication (TOTP) is on: logins then "
+        "answer MFA_REQUIRED until verifyMfa.",
+    )
 
     class Meta:
         model = User
@@ -61,8 +68,16 @@ class UserType(DjangoObjectType):
         actor = current_user(info)
         try:
             return user_visible_to(actor=actor, user_id=int(id))
-        except (ServiceError, ValueError):
+        except ServiceError as exc:
+            if exc.reason is not None:  # staff who must set up MFA first
+                raise graphql_error(exc.code, exc.message, reason=exc.reason) from exc
             return None
+        except ValueError:
+            return None
+
+    @staticmethod
+    def resolve_mfa_enabled(root: User, info) -> bool:
+        return mfa_enabled(root)
 
     @staticmethod
     def resolve_pending_email(root: User, info) -> str | None:

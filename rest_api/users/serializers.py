@@ -8,6 +8,7 @@ from graphql_relay import to_global_id
 from rest_framework import serializers
 
 from users.images import avatar_url
+from users.mfa import is_enabled
 from users.models import SecurityEventKind, User
 
 #: The GraphQL type name whose global ids the REST surface reuses.
@@ -43,6 +44,17 @@ class AvatarURLField(serializers.CharField):
         return avatar_url(user)
 
 
+class MfaEnabledField(serializers.BooleanField):
+    """Whether the account has TOTP on."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, user: User) -> bool:  # type: ignore[override]
+        return is_enabled(user)
+
+
 class IsCurrentSessionField(serializers.BooleanField):
     """True for the session of the token that made this request."""
 
@@ -70,6 +82,10 @@ class UserSerializer(serializers.Serializer):
     location = serializers.CharField(allow_blank=True)
     avatar_url = AvatarURLField()
     email_verified = serializers.BooleanField()
+    mfa_enabled = MfaEnabledField(
+        help_text="Whether two-factor authentication (TOTP) is on: logins then "
+        "answer `MFA_REQUIRED` until `/auth/mfa/verify/`."
+    )
     date_joined = serializers.DateTimeField()
 
     class Meta:

@@ -111,11 +111,20 @@ class TokenView(PublicAPIView):
         errors={
             "email": [E.REQUIRED],
             "password": [E.REQUIRED],
-            None: [E.INVALID_CREDENTIALS, E.ACCOUNT_INACTIVE, *FAIL_CLOSED],
+            None: [
+                E.INVALID_CREDENTIALS,
+                E.MFA_REQUIRED,
+                E.ACCOUNT_INACTIVE,
+                *FAIL_CLOSED,
+            ],
         },
     )
     def post(self, request: Request) -> Response:
         """Start a session and return its first access and refresh tokens.
+
+        With two-factor authentication on, a right password answers 401
+        `MFA_REQUIRED` with a top-level `mfa_token` instead: send it with a code
+        to `/auth/mfa/verify/` for the pair.
 
         An unknown email and a wrong password answer the same
         `INVALID_CREDENTIALS`, so the answer does not reveal who has an account.
@@ -556,6 +565,8 @@ class UserListView(APIView):
         query_serializer=FilterSerializer,
         responses={200: UserPageSerializer},
         errors={None: [E.INVALID_INPUT, E.FORBIDDEN]},
+        # FORBIDDEN carries reason MFA_SETUP_REQUIRED for staff without TOTP
+        # when MFA_REQUIRED_FOR_STAFF is on.
     )
     def get(self, request: Request) -> Response:
         """Page through all users, oldest first, optionally filtered.

@@ -32,6 +32,7 @@ def test_me_returns_exactly_the_public_user_fields(auth_api, user):
         "location": "",
         "avatar_url": None,
         "email_verified": True,
+        "mfa_enabled": False,
         "date_joined": user.date_joined.isoformat().replace("+00:00", "Z"),
     }
 

@@ -45,6 +45,7 @@ def test_register_answers_201_with_the_new_user(api, mailing):
         "location": "",
         "avatar_url": None,
         "email_verified": False,
+        "mfa_enabled": False,
         "date_joined": response.json()["date_joined"],
     }
 

@@ -36,6 +36,11 @@ CONTRACT = {
     # Revision 2: security activity, and (docs/rest.md) the staff read of it.
     ("get", "/users/me/activity/"),
     ("get", "/users/{user_id}/activity/"),
+    ("post", "/auth/mfa/verify/"),
+    ("post", "/users/me/mfa/totp/"),
+    ("delete", "/users/me/mfa/totp/"),
+    ("post", "/users/me/mfa/totp/confirm/"),
+    ("post", "/users/me/mfa/recovery-codes/"),
 }
 PUBLIC = {(m, p) for m, p in CONTRACT if p.startswith("/auth/")} - {
     ("post", "/auth/email/resend/")

@@ -4,7 +4,6 @@ import signal
 import time
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 from tests.graphql.client import GraphQLClient
@@ -27,18 +26,6 @@ def refused(operation, *, meta=IP_A, subject=None) -> ServiceError:
     with pytest.raises(ServiceError) as caught:
         ratelimits.enforce(operation, meta=meta, subject=subject)
     return caught.value
-
-
-@pytest.fixture
-def redis_down(redis_server):
-    """Stop the suite's Redis for one test and bring it back on the same port."""
-    redis_server.stop()
-    try:
-        yield redis_server
-    finally:
-        redis_server.start()
-        wait_for_port(redis_server.port)
-        cache.clear()
 
 
 # --- counting -----------------------------------------------------------------

@@ -13,6 +13,13 @@ from users.services.accounts import (
 )
 from users.services.avatar import delete_avatar, set_avatar
 from users.services.email_change import cancel_email_change
+from users.services.mfa import (
+    confirm_totp,
+    disable_totp,
+    regenerate_recovery_codes,
+    setup_totp,
+    verify_mfa,
+)
 from users.services.passwords import (
     change_password,
     request_password_reset,
@@ -37,13 +44,16 @@ __all__ = [
     "cancel_email_change",
     "change_password",
     "check_credentials",
+    "confirm_totp",
     "deactivate_user",
     "delete_account",
     "delete_avatar",
+    "disable_totp",
     "login",
     "logout",
     "open_session",
     "refresh",
+    "regenerate_recovery_codes",
     "register",
     "request_password_reset",
     "resend_verification_email",
@@ -52,7 +62,9 @@ __all__ = [
     "revoke_other_sessions",
     "revoke_session",
     "set_avatar",
+    "setup_totp",
     "update_profile",
     "verify_email",
+    "verify_mfa",
     "verify_token",
 ]

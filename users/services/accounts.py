@@ -9,6 +9,7 @@ from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import User
 from users.passwords import check_password, validate_new_password
+from users.selectors import require_staff
 from users.services.sessions import revoke_all_sessions
 from users.validation import clean_email, clean_profile_fields, clean_strings
 
@@ -133,8 +134,7 @@ def delete_account(*, user: User, password: str, meta: RequestMeta) -> None:
 
 def deactivate_user(*, actor: User, user_id: int) -> User:
     """Staff only: block the account and kill all of its tokens at once."""
-    if not (actor.is_active and actor.is_staff):
-        raise ServiceError(ErrorCode.FORBIDDEN, "Staff only.")
+    require_staff(actor)
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise ServiceError(ErrorCode.NOT_FOUND, "No such user.", field="id")

@@ -8,7 +8,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from users import devices, events, ratelimits
+from users import devices, events, mfa, ratelimits
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import Session, User, normalize_email
@@ -50,12 +50,18 @@ def login(
 ) -> TokenPair:
     """Exchange credentials for a token pair, a new session and a device token.
 
+    With MFA on, a right password answers ``MFA_REQUIRED`` carrying a
+    single-use ``mfa_token`` instead; ``verify_mfa`` completes the login.
     Unknown email and wrong password answer the same code after the same work
     (one password hash), so neither the answer nor its timing enumerates accounts.
     """
     user = check_credentials(
         email=email, password=password, meta=meta, device_token=device_token
     )
+    if mfa.is_enabled(user):
+        # No pair yet: the second step (verify_mfa) trades this for one, and
+        # answers for the same device as the device token sent here.
+        raise mfa.mfa_required(user, device_id=known_device_id(user, device_token))
     with transaction.atomic():
         user.last_login = timezone.now()
         user.save(update_fields=["last_login"])
@@ -106,9 +112,13 @@ def issue_device_token(user: User, *, presented: str | None = None) -> str:
     A valid token of this account keeps its device id (re-signed, so an active
     device never expires); otherwise this is a new device.
     """
+    return devices.mint(user, device_id=known_device_id(user, presented))
+
+
+def known_device_id(user: User, presented: str | None) -> str | None:
+    """Return the device id of a valid device token of ``user``'s, else None."""
     device = devices.recognise(presented, user.email)
-    keep = device.id if device is not None and device.user_id == user.pk else None
-    return devices.mint(user, device_id=keep)
+    return device.id if device is not None and device.user_id == user.pk else None
 
 
 @clean_strings
