@@ -241,6 +241,7 @@ def test_outbox_payloads_hold_only_ids_and_plain_strings(
         emails.send_password_changed_notice(user)
         emails.send_password_reset_email(user.email)
         emails.send_account_deleted_notice(user.email, user.name)
+        emails.send_recovery_code_used_notice(user, 9)
     rows = list(OutboxMessage.objects.order_by("pk"))
     assert [row.kind for row in rows] == [kind.value for kind in emails.Kind]
     assert len(mail.outbox) == len(rows)
