@@ -45,6 +45,14 @@ CodeKind = Literal["totp", "recovery"]
 
 
 @dataclass(frozen=True)
+class CodeCheck:
+    """Which kind of code was accepted, by which django-otp device."""
+
+    kind: CodeKind
+    device: TOTPDevice | RecoveryCodeDevice
+
+
+@dataclass(frozen=True)
 class TotpSetup:
     """What an authenticator app needs: the secret, as text, URI and QR code."""
 
@@ -156,7 +164,7 @@ def _looks_like_totp(code: str, device: TOTPDevice | None) -> bool:
     return stripped.isascii() and stripped.isdigit() and len(stripped) == digits
 
 
-def check_code(user: User, code: object, *, field: str = "code") -> CodeKind:
+def check_code(user: User, code: object, *, field: str = "code") -> CodeCheck:
     """Check a TOTP code or a recovery code of ``user``; consume it if right.
 
     A TOTP code is accepted once (its time step is recorded), a recovery code
@@ -198,9 +206,9 @@ def check_code(user: User, code: object, *, field: str = "code") -> CodeKind:
             f"Too many wrong codes. Try again in {retry_after} seconds.",
             retry_after=retry_after,
         )
-    if not verified:
+    if not verified or device is None:
         raise ServiceError(ErrorCode.MFA_CODE_INVALID, _WRONG_CODE, field=field)
-    return kind
+    return CodeCheck(kind=kind, device=device)
 
 
 _WRONG_CODE = "The code is wrong, expired or was already used."

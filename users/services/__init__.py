@@ -19,6 +19,7 @@ from users.services.mfa import (
     regenerate_recovery_codes,
     setup_totp,
     verify_mfa,
+    verify_second_factor,
 )
 from users.services.passwords import (
     change_password,
@@ -66,5 +67,6 @@ __all__ = [
     "update_profile",
     "verify_email",
     "verify_mfa",
+    "verify_second_factor",
     "verify_token",
 ]

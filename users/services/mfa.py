@@ -11,6 +11,7 @@ import dataclasses
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.models import Device
 
 from users import devices, emails, events, mfa, ratelimits
 from users.errors import ErrorCode, ServiceError
@@ -99,7 +100,7 @@ def disable_totp(*, user: User, password: str, code: str, meta: RequestMeta) -> 
     ratelimits.enforce("mfa_disable", meta=meta, subject=str(user.pk))
     _require_enabled(user)
     _require_password(user, password)
-    kind = mfa.check_code(user, code)
+    kind = mfa.check_code(user, code).kind
     with transaction.atomic():
         mfa.remove_all(user)
         user.mfa_enabled = False
@@ -138,7 +139,7 @@ def verify_mfa(*, mfa_token: str, code: str, meta: RequestMeta) -> TokenPair:
         locked = mfa.lock_usable_challenge(challenge)
         user = locked.user
         try:
-            kind = mfa.check_code(user, code)
+            kind = mfa.check_code(user, code).kind
         except ServiceError as exc:
             failure = exc
             if exc.code == ErrorCode.MFA_CODE_INVALID:
@@ -167,6 +168,25 @@ def verify_mfa(*, mfa_token: str, code: str, meta: RequestMeta) -> TokenPair:
     # The device of the password step (its device token) keeps its identity.
     device_token = devices.mint(user, device_id=locked.device_id or None)
     return dataclasses.replace(pair, device_token=device_token)
+
+
+def verify_second_factor(*, user: User, code: str, meta: RequestMeta) -> Device:
+    """Check a code of a user who just passed the password step elsewhere.
+
+    For logins that keep their own state, like the Django admin's session: the
+    same budgets, throttling and recovery-code email as ``verify_mfa``. Returns
+    the django-otp device that accepted the code (the admin marks the session
+    verified by it).
+    """
+    ratelimits.enforce("mfa_verify", meta=meta, subject=str(user.pk))
+    _require_enabled(user)
+    with transaction.atomic():
+        accepted = mfa.check_code(user, code)
+        if accepted.kind == "recovery":
+            emails.send_recovery_code_used_notice(
+                user, mfa.remaining_recovery_codes(user)
+            )
+    return accepted.device
 
 
 def _require_enabled(user: User) -> None:
