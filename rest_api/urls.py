@@ -23,6 +23,11 @@ v1 = [
     ),
     path("auth/email/verify/", views.EmailVerifyView.as_view(), name="email-verify"),
     path("auth/email/cancel/", views.EmailCancelView.as_view(), name="email-cancel"),
+    path(
+        "auth/unrecognized-login/",
+        views.UnrecognizedLoginView.as_view(),
+        name="unrecognized-login",
+    ),
     path("auth/email/resend/", views.EmailResendView.as_view(), name="email-resend"),
     path("auth/mfa/verify/", mfa_views.MfaVerifyView.as_view(), name="mfa-verify"),
     path("users/me/mfa/totp/", mfa_views.TotpView.as_view(), name="mfa-totp"),

@@ -23,10 +23,14 @@ from tasks.outbox import sender
 from users.action_links import make_action_token, max_age
 from users.email_tokens import make_password_reset_token, make_verification_token
 from users.emails import Kind
-from users.models import User
+from users.models import SecurityEvent, User
 from users.services.email_change import (
     CANCEL_EMAIL_CHANGE,
     cancel_email_change_link_data,
+)
+from users.services.unrecognized_login import (
+    REPORT_UNRECOGNIZED_LOGIN,
+    unrecognized_login_link_data,
 )
 
 logger = logging.getLogger(__name__)
@@ -40,6 +44,7 @@ SUBJECTS: dict[str, str] = {
     Kind.PASSWORD_RESET: "Reset your password",
     Kind.ACCOUNT_DELETED: "Your account was deleted",
     Kind.RECOVERY_CODE_USED: "A recovery code was used to sign in",
+    Kind.NEW_SIGN_IN: "New sign-in to your account",
 }
 
 
@@ -243,4 +248,41 @@ def send_recovery_code_used_notice(
         user_id=user_id,
         message_id=message_id,
         context={"user": user, "remaining": remaining},
+    )
+
+
+@sender(Kind.NEW_SIGN_IN)
+def send_new_sign_in_notice(
+    user_id: int, event_id: int, *, message_id: str | None = None
+) -> bool:
+    """Tell the account's address about a sign-in from a new device.
+
+    The notice says when, from which address and with which user agent, and
+    carries a single-use "this wasn't me" link (minted here) that ends every
+    session and sends a reset link. Sent to the address the account has now,
+    and skipped when the account or the event is gone.
+    """
+    kind = Kind.NEW_SIGN_IN
+    event = (
+        SecurityEvent.objects.select_related("user")
+        .filter(pk=event_id, user_id=user_id)
+        .first()
+    )
+    if event is None or event.user is None:
+        return _skip(kind, user_id, "no such sign-in any more")
+    user = event.user
+    token = make_action_token(
+        user, REPORT_UNRECOGNIZED_LOGIN, unrecognized_login_link_data(event)
+    )
+    return _send(
+        kind,
+        to=user.email,
+        user_id=user_id,
+        message_id=message_id,
+        context={
+            "user": user,
+            "event": event,
+            "link": f"{settings.FRONTEND_URL}/unrecognized-login?token={token}",
+            "valid_days": max(1, max_age(REPORT_UNRECOGNIZED_LOGIN) // 86400),
+        },
     )

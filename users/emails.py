@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 
 from users import outbox
-from users.models import User
+from users.models import SecurityEvent, User
 
 
 class Kind(enum.StrEnum):
@@ -28,6 +28,7 @@ class Kind(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105
     ACCOUNT_DELETED = "account_deleted"
     RECOVERY_CODE_USED = "recovery_code_used"
+    NEW_SIGN_IN = "new_sign_in"
 
 
 def send_verification_email(user: User, email: str) -> None:
@@ -68,3 +69,12 @@ def send_recovery_code_used_notice(user: User, remaining: int) -> None:
     outbox.enqueue(
         Kind.RECOVERY_CODE_USED, {"user_id": user.pk, "remaining": remaining}
     )
+
+
+def send_new_sign_in_notice(user: User, event: SecurityEvent) -> None:
+    """Tell the account's address about a sign-in from a new device.
+
+    The worker renders the event's time, address and agent and mints the
+    single-use "this wasn't me" link; only the ids are stored.
+    """
+    outbox.enqueue(Kind.NEW_SIGN_IN, {"user_id": user.pk, "event_id": event.pk})

@@ -280,6 +280,10 @@ ACCOUNT_ACTION_LINK_MAX_AGE = {
     "cancel_email_change": env.int(
         "EMAIL_CHANGE_CANCEL_TIMEOUT", default=7 * 24 * 3600
     ),
+    # The "this wasn't me" link of a new sign-in notice.
+    "report_unrecognized_login": env.int(
+        "UNRECOGNIZED_LOGIN_LINK_TIMEOUT", default=7 * 24 * 3600
+    ),
 }
 
 # --- Tokens ---------------------------------------------------------------------

@@ -258,6 +258,24 @@ class CancelEmailChange(OkPayload):
         return cls(ok=True, errors=[])
 
 
+class ReportUnrecognizedLogin(OkPayload):
+    """Report a sign-in as not yours, with the link of the new sign-in notice.
+
+    Every session of the account ends on both surfaces and a password-reset
+    link is emailed to the account's address. The link works once.
+    """
+
+    requires_auth = False
+
+    class Input:
+        token = graphene.String(required=True, description="Token from the link.")
+
+    @classmethod
+    def perform(cls, info, caller, *, token):
+        services.report_unrecognized_login(token=token, meta=_meta(info))
+        return cls(ok=True, errors=[])
+
+
 class ResendVerificationEmail(OkPayload):
     """Send the verification link again (ok is false if nothing awaits it)."""
 
@@ -439,6 +457,7 @@ class UserMutations(graphene.ObjectType):
     reset_password = ResetPassword.Field()
     verify_email = VerifyEmail.Field()
     cancel_email_change = CancelEmailChange.Field()
+    report_unrecognized_login = ReportUnrecognizedLogin.Field()
     resend_verification_email = ResendVerificationEmail.Field()
     revoke_session = RevokeSession.Field()
     revoke_other_sessions = RevokeOtherSessions.Field()

@@ -320,6 +320,34 @@ class EmailCancelView(PublicAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class UnrecognizedLoginView(PublicAPIView):
+    error_status = LINK_TOKEN_STATUS
+
+    class InputSerializer(StrictSerializer):
+        token = serializers.CharField()
+
+    @swagger_auto_schema(
+        operation_id="reportUnrecognizedLogin",
+        operation_summary="Report a sign-in as not mine (link of the notice)",
+        tags=[AUTH],
+        request_body=InputSerializer,
+        responses={
+            204: "Every session is revoked; a password-reset link is on its way."
+        },
+        errors={"token": BODY_TOKEN_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        """Lock an intruder out with the link of a new sign-in notice.
+
+        Every session and access token of the account dies on both surfaces, and
+        a password-reset link goes to the account's address (whoever signed in
+        knew the password). The link works once.
+        """
+        token = self.parse(self.InputSerializer)["token"]
+        services.report_unrecognized_login(token=token, meta=self.meta)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class EmailResendView(APIView):
     @swagger_auto_schema(
         operation_id="resendVerificationEmail",

@@ -41,6 +41,7 @@ CONTRACT = {
     ("delete", "/users/me/mfa/totp/"),
     ("post", "/users/me/mfa/totp/confirm/"),
     ("post", "/users/me/mfa/recovery-codes/"),
+    ("post", "/auth/unrecognized-login/"),
 }
 PUBLIC = {(m, p) for m, p in CONTRACT if p.startswith("/auth/")} - {
     ("post", "/auth/email/resend/")

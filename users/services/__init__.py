@@ -38,6 +38,7 @@ from users.services.sessions import (
     revoke_session,
     verify_token,
 )
+from users.services.unrecognized_login import report_unrecognized_login
 from users.services.verification import resend_verification_email, verify_email
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "refresh",
     "regenerate_recovery_codes",
     "register",
+    "report_unrecognized_login",
     "request_password_reset",
     "resend_verification_email",
     "reset_password",
