@@ -47,7 +47,7 @@ def _walk(gql, query, key, size, **variables) -> list[str]:
 def test_my_security_events_lists_the_login_with_its_details(auth_gql, pair):
     [edge] = auth_gql(MINE).data["mySecurityEvents"]["edges"]
     node = edge["node"]
-    assert node["kind"] == "LOGIN"
+    assert node["kind"] == "NEW_DEVICE_LOGIN"
     assert (node["ipAddress"], node["userAgent"]) == (
         "198.51.100.30",
         "graphql-tests/1.0",

@@ -42,7 +42,7 @@ def test_my_activity_lists_the_login_with_its_details(auth_api, pair):
     [event] = response.json()["results"]
     assert event == {
         "id": event["id"],
-        "kind": "LOGIN",
+        "kind": "NEW_DEVICE_LOGIN",
         "created_at": event["created_at"],
         "ip_address": "198.51.100.20",
         "user_agent": "rest-tests/1.0",

@@ -65,13 +65,58 @@ def _login(user, meta):
 # --- Sign-ins ----------------------------------------------------------------------
 
 
-def test_a_login_records_login_with_its_new_session_address_and_agent(user, meta):
+def test_a_login_without_a_device_token_records_new_device_login(user, meta):
     with Recorded() as got:
         pair = _login(user, meta)
     event = got.only
-    assert (event.kind, event.user_id) == (K.LOGIN, user.pk)
+    assert (event.kind, event.user_id) == (K.NEW_DEVICE_LOGIN, user.pk)
     assert event.session_id == pair.session.pk
     assert (event.ip_address, event.user_agent) == (meta.ip_address, meta.user_agent)
+
+
+def test_a_login_with_the_accounts_device_token_records_login(user, meta):
+    device_token = _login(user, meta).device_token
+    with Recorded() as got:
+        pair = services.login(
+            email=user.email,
+            password=DEFAULT_PASSWORD,
+            meta=meta,
+            device_token=device_token,
+        )
+    assert (got.only.kind, got.only.session_id) == (K.LOGIN, pair.session.pk)
+
+
+def test_another_accounts_device_token_makes_a_new_device_login(user, meta):
+    theirs = _login(UserFactory(), meta).device_token
+    with Recorded() as got:
+        services.login(
+            email=user.email, password=DEFAULT_PASSWORD, meta=meta, device_token=theirs
+        )
+    assert got.kinds == [K.NEW_DEVICE_LOGIN]
+
+
+def test_a_new_device_sends_exactly_one_notice_and_a_known_device_none(
+    user, meta, committed
+):
+    with committed():
+        device_token = _login(user, meta).device_token
+    [notice] = mail.outbox
+    assert (notice.to, notice.subject) == ([user.email], "New sign-in to your account")
+    mail.outbox.clear()
+    with committed():
+        services.login(
+            email=user.email,
+            password=DEFAULT_PASSWORD,
+            meta=meta,
+            device_token=device_token,
+        )
+    assert mail.outbox == []
+
+
+def test_a_failed_login_sends_no_notice(user, meta, committed):
+    with committed(), pytest.raises(ServiceError):
+        services.login(email=user.email, password="wrong-password-1", meta=meta)
+    assert mail.outbox == []
 
 
 def test_a_wrong_password_records_login_failed_without_a_session(user, meta):

@@ -7,19 +7,17 @@ Every operation that checks a password or a code draws on a fail-closed budget
 
 from __future__ import annotations
 
-import dataclasses
-
 from django.db import transaction
 from django.utils import timezone
 from django_otp.models import Device
 
-from users import devices, emails, events, mfa, ratelimits
+from users import emails, events, mfa, ratelimits
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.mfa import TotpSetup
 from users.models import User
 from users.passwords import check_password
-from users.services.sessions import open_session
+from users.services.sessions import complete_login
 from users.tokens import TokenPair
 
 
@@ -147,14 +145,10 @@ def verify_mfa(*, mfa_token: str, code: str, meta: RequestMeta) -> TokenPair:
         else:
             locked.used_at = timezone.now()
             locked.save(update_fields=["used_at"])
-            user.last_login = locked.used_at
-            user.save(update_fields=["last_login"])
-            pair = open_session(user=user, meta=meta)
-            events.record(
-                events.Kind.LOGIN,
-                user_id=user.pk,
-                meta=meta,
-                session_id=pair.session.pk,
+            # The device of the password step keeps its identity; a new one
+            # gets its new sign-in notice now that the login is complete.
+            pair = complete_login(
+                user=user, meta=meta, device_id=locked.device_id or None
             )
             if kind == "recovery":
                 events.record(
@@ -165,9 +159,7 @@ def verify_mfa(*, mfa_token: str, code: str, meta: RequestMeta) -> TokenPair:
                 )
     if failure is not None:
         raise failure
-    # The device of the password step (its device token) keeps its identity.
-    device_token = devices.mint(user, device_id=locked.device_id or None)
-    return dataclasses.replace(pair, device_token=device_token)
+    return pair
 
 
 def verify_second_factor(*, user: User, code: str, meta: RequestMeta) -> Device:

@@ -8,7 +8,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from users import devices, events, mfa, ratelimits
+from users import devices, emails, events, mfa, ratelimits
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import Session, User, normalize_email
@@ -58,19 +58,41 @@ def login(
     user = check_credentials(
         email=email, password=password, meta=meta, device_token=device_token
     )
+    device_id = known_device_id(user, device_token)
     if mfa.is_enabled(user):
         # No pair yet: the second step (verify_mfa) trades this for one, and
         # answers for the same device as the device token sent here.
-        raise mfa.mfa_required(user, device_id=known_device_id(user, device_token))
+        raise mfa.mfa_required(user, device_id=device_id)
+    return complete_login(user=user, meta=meta, device_id=device_id)
+
+
+def complete_login(
+    *, user: User, meta: RequestMeta, device_id: str | None = None
+) -> TokenPair:
+    """Open the session of a proven login; the last step of every way to log in.
+
+    ``device_id`` names a device that signed in to this account before (from a
+    valid device token), None a new one. A known device records ``LOGIN``; a
+    new one records ``NEW_DEVICE_LOGIN`` and, in the same transaction, the new
+    sign-in notice with its "this wasn't me" link. The second-factor step
+    (``verify_mfa``) calls this once the code is proven, so a login is recorded
+    and notified once, after its last factor.
+    """
+    known = device_id is not None
     with transaction.atomic():
         user.last_login = timezone.now()
         user.save(update_fields=["last_login"])
         pair = open_session(user=user, meta=meta)
-        events.record(
-            events.Kind.LOGIN, user_id=user.pk, meta=meta, session_id=pair.session.pk
+        event = events.record(
+            events.Kind.LOGIN if known else events.Kind.NEW_DEVICE_LOGIN,
+            user_id=user.pk,
+            meta=meta,
+            session_id=pair.session.pk,
         )
+        if not known:
+            emails.send_new_sign_in_notice(user, event)
     return dataclasses.replace(
-        pair, device_token=issue_device_token(user, presented=device_token)
+        pair, device_token=devices.mint(user, device_id=device_id)
     )
 
 
@@ -104,15 +126,6 @@ def check_credentials(
         events.record_failed_login(user=user, meta=meta)
         raise ServiceError(ErrorCode.ACCOUNT_INACTIVE, "This account is deactivated.")
     return user
-
-
-def issue_device_token(user: User, *, presented: str | None = None) -> str:
-    """Return the device token a successful login hands back.
-
-    A valid token of this account keeps its device id (re-signed, so an active
-    device never expires); otherwise this is a new device.
-    """
-    return devices.mint(user, device_id=known_device_id(user, presented))
 
 
 def known_device_id(user: User, presented: str | None) -> str | None:
