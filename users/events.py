@@ -1,4 +1,4 @@
-"""The account's security activity: the one module that writes and purges it.
+"""The account's security activity: the one module that writes it.
 
 A service calls :func:`record` inside the transaction of the change it
 describes, so an event exists exactly when the change committed: a rolled-back
@@ -13,7 +13,8 @@ measure to enumerate accounts. :func:`record_failed_login` therefore writes the
 same row for both, the unknown address's with no user (and no address: nothing
 is learnt about who was guessed). Those anonymous rows never reach any feed, are
 useful to an operator who looks for a password-spraying source, and go with the
-same retention purge as every other event.
+same retention purge as every other event (``users.retention``, run in
+batches by ``tasks.maintenance``).
 """
 
 from __future__ import annotations
@@ -28,10 +29,6 @@ from users.meta import RequestMeta
 from users.models import SecurityEvent, SecurityEventKind, User
 
 Kind = SecurityEventKind
-
-#: Rows deleted per statement by the purge: small enough that no statement
-#: holds locks or bloats the WAL for long, large enough to finish quickly.
-PURGE_BATCH_SIZE = 1000
 
 
 def record(
@@ -76,27 +73,3 @@ def retention_cutoff(now: datetime | None = None) -> datetime:
     days = settings.SECURITY_EVENT_RETENTION_DAYS
     return (now or timezone.now()) - timedelta(days=days)
 
-
-def purge_expired(
-    *, now: datetime | None = None, batch_size: int = PURGE_BATCH_SIZE
-) -> int:
-    """Delete events older than the retention, in batches; return how many.
-
-    Each batch is its own short statement (oldest rows first, through the
-    ``created_at`` index), so a purge of millions of rows never locks the table
-    or holds one long transaction while logins keep writing.
-    """
-    cutoff = retention_cutoff(now)
-    deleted = 0
-    while True:
-        batch = list(
-            SecurityEvent.objects.filter(created_at__lt=cutoff)
-            .order_by("created_at")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not batch:
-            return deleted
-        count, _ = SecurityEvent.objects.filter(pk__in=batch).delete()
-        deleted += count
-        if len(batch) < batch_size:
-            return deleted

@@ -14,9 +14,10 @@ from django.db import DataError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tasks.maintenance import purge
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.links import link_token, token_from_last_mail
-from users import events, services
+from users import services
 from users.email_tokens import make_password_reset_token
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
@@ -372,7 +373,7 @@ def test_the_purge_deletes_events_past_the_retention_and_keeps_the_rest(user, se
     settings.SECURITY_EVENT_RETENTION_DAYS = 30
     old = [_aged(user, 31), _aged(None, 400, K.LOGIN_FAILED)]
     kept = [_aged(user, 29), _aged(user, 0)]
-    assert events.purge_expired() == len(old)
+    assert purge("security_events") == len(old)
     assert set(SecurityEvent.objects.values_list("pk", flat=True)) == {
         e.pk for e in kept
     }
@@ -382,12 +383,14 @@ def test_the_purge_works_in_batches_of_bounded_size(
     user, settings, django_assert_num_queries
 ):
     settings.SECURITY_EVENT_RETENTION_DAYS = 1
+    settings.PURGE_BATCH_SIZE = 3
+    settings.PURGE_BATCH_PAUSE = 0
     for _ in range(7):
         _aged(user, 2)
     # Three batches of at most 3 rows: a select and a delete each (the last
     # short batch ends the loop).
     with django_assert_num_queries(6):
-        assert events.purge_expired(batch_size=3) == 7
+        assert purge("security_events") == 7
     assert not SecurityEvent.objects.exists()
 
 
