@@ -72,4 +72,3 @@ def retention_cutoff(now: datetime | None = None) -> datetime:
     """Return the instant before which events are purged."""
     days = settings.SECURITY_EVENT_RETENTION_DAYS
     return (now or timezone.now()) - timedelta(days=days)
-

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests.factories import UserFactory
 from tests.services.worker import publishing_to
-from users import emails, outbox
+from users import emails, events, outbox
 from users.email_tokens import (
     check_password_reset_token,
     make_password_reset_token,
@@ -23,7 +23,8 @@ from users.email_tokens import (
     reset_token_generator,
 )
 from users.errors import ErrorCode, ServiceError
-from users.models import OutboxMessage, User
+from users.meta import ANONYMOUS_META
+from users.models import OutboxMessage, SecurityEventKind, User
 
 pytestmark = pytest.mark.django_db
 
@@ -242,6 +243,10 @@ def test_outbox_payloads_hold_only_ids_and_plain_strings(
         emails.send_password_reset_email(user.email)
         emails.send_account_deleted_notice(user.email, user.name)
         emails.send_recovery_code_used_notice(user, 9)
+        event = events.record(
+            SecurityEventKind.NEW_DEVICE_LOGIN, user_id=user.pk, meta=ANONYMOUS_META
+        )
+        emails.send_new_sign_in_notice(user, event)
     rows = list(OutboxMessage.objects.order_by("pk"))
     assert [row.kind for row in rows] == [kind.value for kind in emails.Kind]
     assert len(mail.outbox) == len(rows)
