@@ -17,7 +17,7 @@ from django.utils import timezone
 from tasks.maintenance import purge
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.links import link_token, token_from_last_mail
-from users import services
+from users import devices, services
 from users.email_tokens import make_password_reset_token
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
@@ -417,3 +417,57 @@ def test_the_purge_task_calls_the_domain_purge(user, settings):
     settings.SECURITY_EVENT_RETENTION_DAYS = 10
     _aged(user, 11)
     assert purge_security_events.apply().get() == 1
+
+
+# --- Logins with a second factor ----------------------------------------------------
+
+
+def _mfa_login(user, clock, device_token=None):
+    from tests.mfa import META, code_for
+
+    with pytest.raises(ServiceError) as caught:
+        services.login(
+            email=user.email,
+            password=DEFAULT_PASSWORD,
+            meta=META,
+            device_token=device_token,
+        )
+    assert caught.value.code == ErrorCode.MFA_REQUIRED
+    clock.shift(30)
+    return services.verify_mfa(
+        mfa_token=caught.value.extra["mfa_token"], code=code_for(user), meta=META
+    )
+
+
+def test_an_mfa_login_from_a_new_device_is_recorded_and_notified_once_after_the_code(
+    user, clock, committed
+):
+    from tests.mfa import enrol
+
+    enrol(user)
+    mail.outbox.clear()
+    with Recorded() as got, committed():
+        pair = _mfa_login(user, clock)
+    assert (got.only.kind, got.only.session_id) == (
+        K.NEW_DEVICE_LOGIN,
+        pair.session.pk,
+    )
+    assert [m.subject for m in mail.outbox] == ["New sign-in to your account"]
+
+
+def test_an_mfa_login_from_a_known_device_records_login_and_sends_nothing(
+    user, clock, committed
+):
+    from tests.mfa import enrol
+
+    device_token = _login(user, RequestMeta()).device_token
+    enrol(user)
+    mail.outbox.clear()
+    with Recorded() as got, committed():
+        pair = _mfa_login(user, clock, device_token=device_token)
+    assert got.kinds == [K.LOGIN]
+    assert mail.outbox == []
+    # The device keeps its identity through the second step.
+    assert devices.recognise(pair.device_token, user.email).id == (
+        devices.recognise(device_token, user.email).id
+    )
