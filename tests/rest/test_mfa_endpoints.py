@@ -110,7 +110,12 @@ def test_recovery_code_over_rest_is_single_use_and_emails(api, user, clock, mail
             VERIFY, {"mfa_token": mfa_token(api, user), "code": recovery[0]}
         )
     assert response.status_code == 200
-    assert [m.to for m in mail.outbox] == [[user.email]]
+    # The recovery-code alert, beside the new sign-in notice (no device token).
+    assert sorted(m.subject for m in mail.outbox) == [
+        "A recovery code was used to sign in",
+        "New sign-in to your account",
+    ]
+    assert all(m.to == [user.email] for m in mail.outbox)
 
     response = api.post(
         VERIFY, {"mfa_token": mfa_token(api, user), "code": recovery[0]}
