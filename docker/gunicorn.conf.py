@@ -60,11 +60,33 @@ worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 # overlayfs) that can stall a worker, so use tmpfs when the host has it.
 _SHM = "/dev/shm"  # noqa: S108 (tmpfs, not a shared temp dir)
 worker_tmp_dir = _SHM if os.path.isdir(_SHM) and os.access(_SHM, os.W_OK) else None
-# Recycle workers now and then so a slow leak never grows unbounded; the jitter
-# stops them all restarting at the same moment.
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
-preload_app = _env_bool("GUNICORN_PRELOAD", False)
+# Recycle workers now and then so a slow leak never grows unbounded. The jitter
+# is half the limit: each worker draws its own limit in [20000, 30000], so at
+# the ~700 req/s two workers serve here, recycles land seconds to minutes
+# apart, never in the same second (with 1000 +/- 100 both went at once, every
+# 3 s, and came back cold: -23 % throughput, p99 near 2 s; bench/README.md).
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 20000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 10000)
+# Load and warm the app once in the master (core/warmup.py), then fork: a new
+# worker, including one replacing a recycled worker, serves warm at once and
+# shares the master's pages. The code is read at master start, so a deploy
+# restarts the master (a new container) rather than sending HUP.
+preload_app = _env_bool("GUNICORN_PRELOAD", True)
+
+
+def pre_fork(server, worker):
+    """Close the master's database connections before each fork (preload only).
+
+    A child must never inherit a socket its siblings also hold; see
+    core/warmup.py. Without preload the master has not imported Django at all.
+    """
+    import sys
+
+    if "django.db" in sys.modules and "core.warmup" in sys.modules:
+        from core.warmup import close_connections_before_fork
+
+        close_connections_before_fork()
+
 
 # --- Timeouts (nginx's proxy_read_timeout is longer, so gunicorn decides) --------
 timeout = _env_int("GUNICORN_TIMEOUT", 30, minimum=1)

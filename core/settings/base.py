@@ -247,8 +247,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Passwords ------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/auth/passwords/
+# Argon2id sized for a 2-core server (users/hashers.py); first, so hashes made
+# with other parameters (Django's defaults) or PBKDF2 are upgraded at login.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "users.hashers.ProjectArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
