@@ -58,6 +58,17 @@ def clock():
 
 
 @pytest.fixture
+def after_reuse_interval(clock, settings):
+    """Return a call that moves the frozen clock just past the refresh reuse interval.
+
+    A retired refresh token is a racing tab within REFRESH_TOKEN_REUSE_INTERVAL
+    and theft after it; tests of the theft rule step over the interval with it.
+    """
+    interval = settings.REFRESH_TOKEN_REUSE_INTERVAL.total_seconds()
+    return lambda: clock.shift(interval + 1)
+
+
+@pytest.fixture
 def meta():
     from users.meta import RequestMeta
 

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import ClassVar
 
 from django.conf import settings
@@ -213,8 +214,12 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
 class Session(models.Model):
     """One login: the chain of refresh tokens that descends from it.
 
-    Only the newest refresh token (``refresh_jti``) is valid; presenting an older
-    one of the chain means it was stolen, and the whole session is revoked.
+    Only the newest refresh token (``refresh_jti``) buys a new pair. The one it
+    replaced (``previous_refresh_jti``) is still answered, with the current
+    pair, for ``REFRESH_TOKEN_REUSE_INTERVAL`` after the rotation (two tabs
+    racing one refresh); any other older token of the chain, or that one later,
+    means it was stolen, and the whole session is revoked. The session ends
+    ``SESSION_ABSOLUTE_LIFETIME`` after ``created_at`` however often it is used.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -224,6 +229,10 @@ class Session(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     refresh_jti = models.CharField(max_length=64)
+    # When the current refresh token was issued (its ``iat``), which starts the
+    # reuse interval of the token it replaced.
+    refresh_issued_at = models.DateTimeField(null=True, blank=True)
+    previous_refresh_jti = models.CharField(max_length=64, blank=True, default="")
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -248,8 +257,14 @@ class Session(models.Model):
         return f"session {self.id} of user {self.user_id}"
 
     @property
+    def ends_at(self) -> datetime:
+        """When the session ends whatever its refreshes: its absolute lifetime."""
+        return self.created_at + settings.SESSION_ABSOLUTE_LIFETIME
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now()
+        now = timezone.now()
+        return self.revoked_at is None and self.expires_at > now and self.ends_at > now
 
 
 class UsedActionLink(models.Model):

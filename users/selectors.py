@@ -14,9 +14,17 @@ MAX_SEARCH_LENGTH = 100
 
 
 def active_sessions(*, user: User) -> QuerySet[Session]:
-    """Return the user's live sessions, most recently used first."""
+    """Return the user's live sessions, most recently used first.
+
+    A session older than ``SESSION_ABSOLUTE_LIFETIME`` is over even if its last
+    refresh token (issued before the limit existed) has not expired yet.
+    """
+    now = timezone.now()
     return Session.objects.filter(
-        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        user=user,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+        created_at__gt=now - settings.SESSION_ABSOLUTE_LIFETIME,
     ).order_by("-last_used_at", "-created_at")
 
 

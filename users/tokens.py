@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeGuard
 
+from django.conf import settings
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -81,25 +82,96 @@ def _expiry(token: Token) -> datetime:
     return datetime.fromtimestamp(token["exp"], tz=UTC)
 
 
-def issue_pair(user: User, session: Session) -> TokenPair:
-    """Mint a pair for ``session`` and make its refresh token the only valid one.
+def _refresh_token(
+    user: User, session: Session, *, jti: str, issued_at: datetime, expires_at: datetime
+) -> RefreshToken:
+    """Build the refresh token with exactly these claims (deterministic for HS*).
 
-    The caller saves the session (``refresh_jti`` and ``expires_at`` change).
+    Minting the same ``jti``, ``iat`` and ``exp`` again gives the same token, which
+    is how a retired token within its reuse interval gets the session's current
+    refresh token back without the database ever holding a token.
     """
     refresh = RefreshToken()
-    access = AccessToken()
+    refresh.set_exp(from_time=expires_at, lifetime=timedelta(0))
+    refresh.set_iat(at_time=issued_at)
+    refresh[api_settings.JTI_CLAIM] = jti
     _stamp(refresh, user, session)
+    return refresh
+
+
+def _pair(user: User, session: Session, refresh: RefreshToken) -> TokenPair:
+    access = AccessToken()
     _stamp(access, user, session)
-    session.refresh_jti = refresh[api_settings.JTI_CLAIM]
-    session.expires_at = _expiry(refresh)
     return TokenPair(
         access=str(access),
         refresh=str(refresh),
         access_payload=dict(access.payload),
         access_expires_at=_expiry(access),
-        refresh_expires_at=session.expires_at,
+        refresh_expires_at=_expiry(refresh),
         session=session,
     )
+
+
+def issue_pair(user: User, session: Session) -> TokenPair:
+    """Mint a pair for ``session`` and make its refresh token the only current one.
+
+    The refresh token expires ``REFRESH_TOKEN_LIFETIME`` from now, but never after
+    the session's absolute end (``Session.ends_at``): refreshing cannot stretch a
+    session past it. The token it replaces becomes ``previous_refresh_jti``. The
+    caller saves the session (``refresh_jti``, ``previous_refresh_jti``,
+    ``refresh_issued_at`` and ``expires_at`` change).
+    """
+    now = timezone.now()
+    expires_at = min(now + api_settings.REFRESH_TOKEN_LIFETIME, session.ends_at)
+    refresh = _refresh_token(
+        user, session, jti=uuid.uuid4().hex, issued_at=now, expires_at=expires_at
+    )
+    session.previous_refresh_jti = session.refresh_jti or ""
+    session.refresh_jti = refresh[api_settings.JTI_CLAIM]
+    session.refresh_issued_at = now
+    session.expires_at = _expiry(refresh)
+    return _pair(user, session, refresh)
+
+
+def current_pair(user: User, session: Session) -> TokenPair:
+    """Return the session's current refresh token again, with a new access token.
+
+    The answer to a retired token within its reuse interval: both racing clients
+    end up holding the same, current refresh token, so whichever refreshes next
+    rotates the chain as usual. Nothing about the session changes.
+    """
+    if session.refresh_issued_at is None:
+        raise ValueError("the session has no current refresh token to reissue")
+    refresh = _refresh_token(
+        user,
+        session,
+        jti=session.refresh_jti,
+        issued_at=session.refresh_issued_at,
+        expires_at=session.expires_at,
+    )
+    return _pair(user, session, refresh)
+
+
+def within_reuse_interval(session: Session, jti: object) -> bool:
+    """Whether ``jti`` is the token the last rotation retired, recently enough.
+
+    Only the one token directly replaced counts, and only for
+    ``REFRESH_TOKEN_REUSE_INTERVAL`` after its replacement was issued.
+    """
+    interval = settings.REFRESH_TOKEN_REUSE_INTERVAL
+    issued = session.refresh_issued_at
+    return (
+        interval > timedelta(0)
+        and issued is not None
+        and bool(session.previous_refresh_jti)
+        and session.previous_refresh_jti == jti
+        and timezone.now() - issued <= interval
+    )
+
+
+def past_absolute_lifetime(session: Session) -> bool:
+    """Whether the session has outlived ``SESSION_ABSOLUTE_LIFETIME``."""
+    return session.ends_at <= timezone.now()
 
 
 def _decode(token_class: type[Token], raw: object) -> dict[str, Any]:
@@ -145,7 +217,8 @@ def session_is_usable(
     """Decide whether tokens of ``session`` may still act for its user."""
     if session is None or session.revoked_at is not None:
         return False
-    if session.expires_at <= timezone.now():
+    now = timezone.now()
+    if session.expires_at <= now or session.ends_at <= now:
         return False
     user = session.user
     return user.is_active and user.token_version == claims[VERSION_CLAIM]

@@ -313,6 +313,18 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": False,
 }
+# A session (one login's chain of refresh tokens) ends this long after the login,
+# however often it is refreshed: then the user logs in again (ASVS 3.3.2 asks for
+# at most 30 days). Each refresh token's expiry is capped at that end.
+SESSION_ABSOLUTE_LIFETIME = timedelta(
+    seconds=env.int("SESSION_ABSOLUTE_LIFETIME", default=30 * 24 * 3600)
+)
+# A refresh token retired by rotation that comes back within this interval is a
+# second tab (or a retry) racing the first refresh, not theft: it answers with the
+# session's current pair. Later, it revokes the session (TOKEN_REUSED). 0 = never.
+REFRESH_TOKEN_REUSE_INTERVAL = timedelta(
+    seconds=env.int("REFRESH_TOKEN_REUSE_INTERVAL", default=10)
+)
 
 # --- Two-factor authentication (users/mfa.py) -----------------------------------
 # Fernet keys, newest first, that encrypt TOTP secrets at rest (comma-separated;

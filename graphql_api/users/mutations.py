@@ -415,7 +415,12 @@ class VerifyToken(graphene.Mutation):
 
 
 class RefreshToken(TokenPairMixin, graphene.Mutation):
-    """Trade a refresh token for a new pair; a retired one answers TOKEN_REUSED."""
+    """Trade a refresh token for a new pair (rotation).
+
+    The token just retired, sent again within REFRESH_TOKEN_REUSE_INTERVAL, gets
+    the session's current pair; later, or any older one, answers TOKEN_REUSED and
+    revokes the session. Past SESSION_ABSOLUTE_LIFETIME: TOKEN_EXPIRED.
+    """
 
     class Arguments:
         refresh_token = graphene.String(required=True)

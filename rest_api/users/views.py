@@ -156,8 +156,11 @@ class TokenRefreshView(PublicAPIView):
     def post(self, request: Request) -> Response:
         """Return a new access and refresh token; the old refresh token is retired.
 
-        Presenting a retired refresh token again means it was copied: the whole
-        session is revoked and the answer is `TOKEN_REUSED`.
+        The retired token presented again within `REFRESH_TOKEN_REUSE_INTERVAL`
+        (10 s) answers the session's current pair (a second tab racing the first
+        refresh); later it means it was copied: the whole session is revoked and
+        the answer is `TOKEN_REUSED`. A session past `SESSION_ABSOLUTE_LIFETIME`
+        (30 days from its login) answers `TOKEN_EXPIRED`: log in again.
         """
         data = self.parse(self.InputSerializer)
         pair = services.refresh(refresh_token=data["refresh"], meta=self.meta)

@@ -192,9 +192,10 @@ def test_refresh_returns_a_new_pair(api, pair):
 
 
 def test_refresh_with_a_retired_token_says_token_reused_and_revokes_the_session(
-    api, pair
+    api, pair, after_reuse_interval
 ):
     api.post(REFRESH, {"refresh": pair.refresh})
+    after_reuse_interval()
     response = api.post(REFRESH, {"refresh": pair.refresh})
     assert response.status_code == 401
     assert codes(response) == [("TOKEN_REUSED", "refresh")]

@@ -195,10 +195,11 @@ def test_a_refresh_records_nothing(user, meta):
 
 
 def test_a_reused_refresh_token_records_token_reuse_detected_for_its_session(
-    user, meta
+    user, meta, after_reuse_interval
 ):
     pair = _login(user, meta)
     services.refresh(refresh_token=pair.refresh, meta=meta)
+    after_reuse_interval()
     thief = RequestMeta(ip_address="198.51.100.99", user_agent="thief/1.0")
     with Recorded() as got, pytest.raises(ServiceError):
         services.refresh(refresh_token=pair.refresh, meta=thief)

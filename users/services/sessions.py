@@ -18,9 +18,12 @@ from users.tokens import (
     Authenticated,
     TokenPair,
     authenticate_access_token,
+    current_pair,
     decode_refresh_token,
     issue_pair,
+    past_absolute_lifetime,
     session_is_usable,
+    within_reuse_interval,
 )
 from users.validation import clean_strings
 
@@ -138,10 +141,15 @@ def known_device_id(user: User, presented: str | None) -> str | None:
 def refresh(*, refresh_token: str, meta: RequestMeta) -> TokenPair:
     """Rotate: trade the session's current refresh token for a new pair.
 
-    Presenting a refresh token that was already rotated away means two parties
+    The token the last rotation retired, presented again within
+    ``REFRESH_TOKEN_REUSE_INTERVAL``, is a second tab or a retry that raced the
+    first refresh: it gets the session's current pair (the same refresh token
+    the first refresh returned, a new access token), so both clients go on with
+    one chain. Any other retired token, or that one later, means two parties
     hold the chain (one of them stole it): the whole session is revoked and the
-    answer is ``TOKEN_REUSED``. Concurrent refreshes serialise on the session row,
-    so at most one of them succeeds.
+    answer is ``TOKEN_REUSED``. Concurrent refreshes serialise on the session
+    row, so the rule sees them one after the other. A session past its absolute
+    lifetime answers ``TOKEN_EXPIRED``: its user logs in again.
     """
     ratelimits.enforce("refresh", meta=meta)
     claims = decode_refresh_token(refresh_token)
@@ -153,9 +161,37 @@ def refresh(*, refresh_token: str, meta: RequestMeta) -> TokenPair:
             .filter(pk=_uuid_or_none(claims[SESSION_CLAIM]))  # type: ignore[misc]
             .first()
         )
+        if (
+            session is not None
+            and session.revoked_at is None
+            and past_absolute_lifetime(session)
+        ):
+            raise ServiceError(
+                ErrorCode.TOKEN_EXPIRED,
+                "The session has reached its maximum lifetime; log in again.",
+                field="refresh_token",
+            )
         if not session_is_usable(session, claims):
             raise ServiceError(ErrorCode.TOKEN_INVALID, field="refresh_token")
-        if session.refresh_jti != claims["jti"]:
+        if session.refresh_jti == claims["jti"]:
+            pair = issue_pair(session.user, session)
+            session.last_used_at = timezone.now()
+            session.ip_address = meta.ip_address or session.ip_address
+            session.user_agent = meta.user_agent or session.user_agent
+            session.save(
+                update_fields=[
+                    "refresh_jti",
+                    "previous_refresh_jti",
+                    "refresh_issued_at",
+                    "expires_at",
+                    "last_used_at",
+                    "ip_address",
+                    "user_agent",
+                ]
+            )
+        elif within_reuse_interval(session, claims["jti"]):
+            pair = current_pair(session.user, session)
+        else:
             session.revoked_at = timezone.now()
             session.save(update_fields=["revoked_at"])
             events.record(
@@ -165,20 +201,6 @@ def refresh(*, refresh_token: str, meta: RequestMeta) -> TokenPair:
                 session_id=session.pk,
             )
             reused = True
-        else:
-            pair = issue_pair(session.user, session)
-            session.last_used_at = timezone.now()
-            session.ip_address = meta.ip_address or session.ip_address
-            session.user_agent = meta.user_agent or session.user_agent
-            session.save(
-                update_fields=[
-                    "refresh_jti",
-                    "expires_at",
-                    "last_used_at",
-                    "ip_address",
-                    "user_agent",
-                ]
-            )
     if reused:
         # Raised after the revocation has committed.
         raise ServiceError(
