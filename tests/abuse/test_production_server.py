@@ -7,10 +7,9 @@ A client that reaches gunicorn itself must not choose its own address with
 import json
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
-from tests.services.live import AppServer, database_url
+from tests.services.live import production_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,19 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def server(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         name = connection.settings_dict["NAME"]
-    app = AppServer(
-        env={
-            "DJANGO_SETTINGS_MODULE": "core.settings.production",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": database_url(name),
-            "SECURE_SSL_REDIRECT": "false",
-            "LOG_LEVEL": "WARNING",
-            "GUNICORN_ACCESS_LOG": "",
-        },
-        workers=1,
-    )
-    app.env.pop("NUM_TRUSTED_PROXIES", None)
+    app = production_app(name)
     app.start()
     try:
         yield app

@@ -11,11 +11,10 @@ import json
 import threading
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.services.live import AppServer, database_url
+from tests.services.live import production_app
 from users.models import Session
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,18 +28,7 @@ GQL_REFRESH = (
 def server(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         name = connection.settings_dict["NAME"]
-    app = AppServer(
-        env={
-            "DJANGO_SETTINGS_MODULE": "core.settings.production",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": database_url(name),
-            "SECURE_SSL_REDIRECT": "false",
-            "LOG_LEVEL": "WARNING",
-            "GUNICORN_ACCESS_LOG": "",
-        },
-        workers=2,
-    )
+    app = production_app(name, workers=2)
     app.start()
     try:
         yield app

@@ -116,3 +116,27 @@ class AppServer:
             log.seek(since)
             text = log.read().decode("utf-8", "replace")
         return [line for line in text.splitlines() if " ERROR " in line]
+
+
+def production_app(database_name: str, *, workers: int = 1) -> AppServer:
+    """The production settings over the suite's database ``database_name``.
+
+    No TLS redirect (plain HTTP on loopback), the test's signing key, warnings
+    only in the log; ``NUM_TRUSTED_PROXIES`` stays at its production default.
+    """
+    from django.conf import settings
+
+    app = AppServer(
+        env={
+            "DJANGO_SETTINGS_MODULE": "core.settings.production",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": database_url(database_name),
+            "SECURE_SSL_REDIRECT": "false",
+            "LOG_LEVEL": "WARNING",
+            "GUNICORN_ACCESS_LOG": "",
+        },
+        workers=workers,
+    )
+    app.env.pop("NUM_TRUSTED_PROXIES", None)
+    return app
