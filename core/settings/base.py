@@ -309,9 +309,9 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
-    "UPDATE_LAST_LOGIN": False,
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": False,
+    # ROTATE_REFRESH_TOKENS, BLACKLIST_AFTER_ROTATION and UPDATE_LAST_LOGIN are
+    # read only by simplejwt's own views and serializers, which are not used:
+    # rotation and reuse detection are users/tokens.py's, on the Session rows.
 }
 # A session (one login's chain of refresh tokens) ends this long after the login,
 # however often it is refreshed: then the user logs in again (ASVS 3.3.2 asks for

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from core.index import links
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -67,6 +68,15 @@ def test_a_host_outside_allowed_hosts_answers_json_in_the_error_shape(client):
     assert response.json() == {
         "errors": [{"field": None, "code": "INVALID_INPUT", "message": "Bad request."}]
     }
+
+
+def test_a_permission_denied_outside_drf_answers_json_in_the_error_shape(client):
+    """handler403: the admin refuses a staff member without model permissions."""
+    client.force_login(StaffFactory(is_superuser=False))
+    response = client.get("/admin/users/user/")
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["errors"][0]["code"] == "FORBIDDEN"
 
 
 def test_too_many_form_fields_answer_json_in_the_error_shape(client, settings):

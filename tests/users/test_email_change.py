@@ -9,7 +9,7 @@ from tests.links import link_token
 from users import services
 from users.action_links import consume_action_token, make_action_token
 from users.errors import ErrorCode, ServiceError
-from users.meta import ANONYMOUS_META
+from users.meta import RequestMeta
 from users.models import Session
 from users.tokens import authenticate_access_token
 
@@ -83,7 +83,7 @@ def test_cancelling_drops_the_pending_change_and_revokes_every_session(
 ):
     first, second = login(user), login(user)
     cancel, verify = _change(user, meta, committed)
-    services.cancel_email_change(token=cancel, meta=ANONYMOUS_META)
+    services.cancel_email_change(token=cancel, meta=RequestMeta())
     user.refresh_from_db()
     assert user.pending_email == ""
     assert not Session.objects.filter(user=user, revoked_at__isnull=True).exists()
@@ -91,26 +91,26 @@ def test_cancelling_drops_the_pending_change_and_revokes_every_session(
         with pytest.raises(ServiceError):
             authenticate_access_token(pair.access)
     with pytest.raises(ServiceError) as excinfo:
-        services.verify_email(token=verify, meta=ANONYMOUS_META)
+        services.verify_email(token=verify, meta=RequestMeta())
     assert excinfo.value.code == ErrorCode.TOKEN_INVALID
 
 
 def test_cancelling_after_verification_restores_the_old_address(user, meta, committed):
     old = user.email
     cancel, verify = _change(user, meta, committed)
-    services.verify_email(token=verify, meta=ANONYMOUS_META)
+    services.verify_email(token=verify, meta=RequestMeta())
     user.refresh_from_db()
     assert user.email == "new@example.com"
-    services.cancel_email_change(token=cancel, meta=ANONYMOUS_META)
+    services.cancel_email_change(token=cancel, meta=RequestMeta())
     user.refresh_from_db()
     assert (user.email, user.email_verified) == (old, True)
 
 
 def test_a_cancel_link_works_once(user, meta, committed):
     cancel, _ = _change(user, meta, committed)
-    services.cancel_email_change(token=cancel, meta=ANONYMOUS_META)
+    services.cancel_email_change(token=cancel, meta=RequestMeta())
     with pytest.raises(ServiceError) as excinfo:
-        services.cancel_email_change(token=cancel, meta=ANONYMOUS_META)
+        services.cancel_email_change(token=cancel, meta=RequestMeta())
     assert (excinfo.value.code, excinfo.value.field) == ("TOKEN_INVALID", "token")
 
 
@@ -122,7 +122,7 @@ def test_a_cancel_link_still_works_after_the_password_changed(user, meta, commit
         new_password="attacker-chose-this-1",
         meta=meta,
     )
-    services.cancel_email_change(token=cancel, meta=ANONYMOUS_META)
+    services.cancel_email_change(token=cancel, meta=RequestMeta())
     user.refresh_from_db()
     assert user.pending_email == ""
 
@@ -131,7 +131,7 @@ def test_an_expired_cancel_link_says_token_expired(user, settings):
     token = make_action_token(user, "cancel_email_change", {"old": "a", "new": "b"})
     settings.ACCOUNT_ACTION_LINK_MAX_AGE = {"cancel_email_change": -1}
     with pytest.raises(ServiceError) as excinfo:
-        services.cancel_email_change(token=token, meta=ANONYMOUS_META)
+        services.cancel_email_change(token=token, meta=RequestMeta())
     assert excinfo.value.code == ErrorCode.TOKEN_EXPIRED
 
 
@@ -140,7 +140,7 @@ def test_an_expired_cancel_link_says_token_expired(user, settings):
 )
 def test_a_malformed_cancel_link_says_token_invalid(user, token):
     with pytest.raises(ServiceError) as excinfo:
-        services.cancel_email_change(token=token, meta=ANONYMOUS_META)
+        services.cancel_email_change(token=token, meta=RequestMeta())
     assert excinfo.value.code == ErrorCode.TOKEN_INVALID
 
 
@@ -154,9 +154,9 @@ def test_an_action_link_cannot_be_replayed_as_another_action(user):
 
 def test_a_verification_link_followed_twice_is_invalid(user, meta, committed):
     _, verify = _change(user, meta, committed)
-    services.verify_email(token=verify, meta=ANONYMOUS_META)
+    services.verify_email(token=verify, meta=RequestMeta())
     with pytest.raises(ServiceError) as excinfo:
-        services.verify_email(token=verify, meta=ANONYMOUS_META)
+        services.verify_email(token=verify, meta=RequestMeta())
     assert (excinfo.value.code, excinfo.value.field) == ("TOKEN_INVALID", "token")
 
 
@@ -164,7 +164,7 @@ def test_verifying_a_change_revokes_every_other_session(user, meta, committed):
     mine, other = login(user), login(user)
     _, verify = _change(user, meta, committed)
     services.verify_email(
-        token=verify, meta=ANONYMOUS_META, current_session=mine.session
+        token=verify, meta=RequestMeta(), current_session=mine.session
     )
     assert authenticate_access_token(mine.access).user == user
     with pytest.raises(ServiceError):
@@ -176,7 +176,7 @@ def test_verifying_a_change_keeps_no_session_of_another_account(user, meta, comm
     mine = login(user)
     _, verify = _change(user, meta, committed)
     services.verify_email(
-        token=verify, meta=ANONYMOUS_META, current_session=stranger.session
+        token=verify, meta=RequestMeta(), current_session=stranger.session
     )
     with pytest.raises(ServiceError):
         authenticate_access_token(mine.access)

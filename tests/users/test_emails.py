@@ -23,7 +23,7 @@ from users.email_tokens import (
     reset_token_generator,
 )
 from users.errors import ErrorCode, ServiceError
-from users.meta import ANONYMOUS_META
+from users.meta import RequestMeta
 from users.models import OutboxMessage, SecurityEventKind, User
 
 pytestmark = pytest.mark.django_db
@@ -244,7 +244,7 @@ def test_outbox_payloads_hold_only_ids_and_plain_strings(
         emails.send_account_deleted_notice(user.email, user.name)
         emails.send_recovery_code_used_notice(user, 9)
         event = events.record(
-            SecurityEventKind.NEW_DEVICE_LOGIN, user_id=user.pk, meta=ANONYMOUS_META
+            SecurityEventKind.NEW_DEVICE_LOGIN, user_id=user.pk, meta=RequestMeta()
         )
         emails.send_new_sign_in_notice(user, event)
     rows = list(OutboxMessage.objects.order_by("pk"))

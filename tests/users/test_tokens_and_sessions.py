@@ -10,7 +10,7 @@ from rest_framework_simplejwt.settings import api_settings
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from users import services
 from users.errors import ErrorCode, ServiceError
-from users.meta import ANONYMOUS_META
+from users.meta import RequestMeta
 from users.models import Session, User
 from users.selectors import active_sessions
 from users.tokens import AccessToken, authenticate_access_token
@@ -282,7 +282,7 @@ def test_revoke_session_kills_that_sessions_tokens(user, meta):
 )
 def test_revoke_session_with_an_unknown_id_says_not_found(user, session_id):
     with pytest.raises(ServiceError) as excinfo:
-        services.revoke_session(user=user, session_id=session_id, meta=ANONYMOUS_META)
+        services.revoke_session(user=user, session_id=session_id, meta=RequestMeta())
     assert _code(excinfo) == ErrorCode.NOT_FOUND
 
 
