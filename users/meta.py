@@ -20,4 +20,3 @@ class RequestMeta:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "user_agent", (self.user_agent or "")[:512])
-
