@@ -75,7 +75,7 @@ bench: $(BENCH_STAMP) check-system-deps  ## Project vs reference vs peers under 
 	$(BENCH_VENV)/bin/python bench/run.py $(BENCH_ARGS)
 
 schema: $(STAMP)  ## Regenerate the committed GraphQL SDL and OpenAPI snapshot.
-	$(BIN)/python manage.py export_graphql_schema
+	$(BIN)/python manage.py graphql_schema
 	$(BIN)/python manage.py export_openapi_schema
 
 vendored-assets: $(STAMP)  ## Re-fetch GraphiQL's and ReDoc's files from npm (versions in core/vendor_assets.json).

@@ -10,6 +10,7 @@ permission, rate limit, unavailable dependency) become GraphQL errors with
 from __future__ import annotations
 
 import graphene
+from graphene.utils.str_converters import to_camel_case
 from graphql import GraphQLError
 
 from users.errors import DESCRIPTIONS, TRANSPORT_CODES, ServiceError
@@ -30,11 +31,12 @@ RATE_LIMITED_FLAG = "_graphql_rate_limited_retry_after"
 
 
 def camel_case(field: str | None) -> str | None:
-    """Map a service's snake_case field name to the GraphQL input's camelCase."""
-    if field is None:
-        return None
-    head, *rest = field.split("_")
-    return head + "".join(part.title() for part in rest)
+    """Map a service's snake_case field name to the GraphQL input's camelCase.
+
+    graphene's own converter, the one that names the input fields (auto_camelcase),
+    so an error names exactly the field the schema shows.
+    """
+    return None if field is None else to_camel_case(field)
 
 
 class UserError(graphene.ObjectType):

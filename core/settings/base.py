@@ -518,6 +518,9 @@ LOGGING: dict[str, Any] = {
 # https://docs.graphene-python.org/projects/django/en/latest/settings/
 GRAPHENE: dict[str, Any] = {
     "SCHEMA": "graphql_api.schema.schema",
+    # graphene-django's `manage.py graphql_schema` (make schema) writes the
+    # committed SDL here; tests/graphql/test_schema_snapshot.py checks for drift.
+    "SCHEMA_OUTPUT": str(BASE_DIR / "graphql_api" / "schema.graphql"),
     "GRAPHIQL_HEADER_EDITOR_ENABLED": True,
     "RELAY_CONNECTION_MAX_LIMIT": 100,
     "ATOMIC_MUTATIONS": False,  # services own their transactions
