@@ -162,3 +162,25 @@ def test_the_admin_still_logs_in_with_the_password(staff):
     )
     assert browser.session["_auth_user_id"] == str(staff.pk)
     assert User.objects.filter(pk=staff.pk).exists()
+
+
+def test_the_admin_session_cookie_authenticates_the_admin_and_nothing_else(staff):
+    """The one cookie that authenticates anything: the admin's, on the admin only."""
+    browser = Client()
+    browser.post(
+        "/admin/login/?next=/admin/",
+        {"username": staff.email, "password": DEFAULT_PASSWORD},
+    )
+    assert browser.get("/admin/").status_code == 200
+    assert "sessionid" in browser.cookies
+    graphql = browser.post(
+        ENDPOINT,
+        json.dumps({"query": "{ me { email } users(first: 1) { totalCount } }"}),
+        "application/json",
+    )
+    assert graphql.json()["data"] == {"me": None, "users": None}
+    assert {e["extensions"]["code"] for e in graphql.json()["errors"]} == {
+        "UNAUTHENTICATED"
+    }
+    assert browser.get(ME_REST).status_code == 401
+    assert browser.get("/api/v1/users/").status_code == 401
