@@ -8,10 +8,16 @@ does not break the links already in people's inboxes.
   address it proves) with a salt of its own, so no other signed value of the
   project can be replayed as one. It is stateless: whether the address still
   matters is decided by the service that consumes it.
-- A password-reset token is Django's ``PasswordResetTokenGenerator`` token, whose
-  hash covers the password hash, ``last_login``, the email and the user's
-  ``token_version``; changing any of them (which using the token does) kills it,
-  which is what makes it single-use without storing anything.
+- A password-reset token is a ``django.core.signing`` payload too (the user id),
+  timestamped, whose salt is the account's state: the password hash,
+  ``last_login``, the email and the user's ``token_version``; changing any of
+  them (which using the token does) kills it, which is what makes it single-use
+  without storing anything. It is the binding Django's
+  ``PasswordResetTokenGenerator`` makes, through public API only: that class
+  answers only "valid or not", and telling an authentic, expired link
+  (``TOKEN_EXPIRED``) from a forged one needed its private
+  ``_make_token_with_timestamp``/``_num_seconds``/``_now``. ``signing.loads``
+  raises ``SignatureExpired`` and ``BadSignature`` apart, by documented contract.
 
 Each reader raises ``ServiceError`` with ``TOKEN_EXPIRED`` only when the token is
 authentic but too old, and ``TOKEN_INVALID`` for everything else, so a forged
@@ -23,15 +29,9 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
-from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
-from django.utils.http import (
-    base36_to_int,
-    urlsafe_base64_decode,
-    urlsafe_base64_encode,
-)
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from users.errors import ErrorCode, ServiceError
 from users.models import User
@@ -41,8 +41,9 @@ from users.models import User
 MAX_TOKEN_LENGTH = 1000
 
 _VERIFICATION_SALT = "users.email_tokens.email-verification"
-# Separates the user id from Django's "<timestamp>-<hash>" token; neither
-# urlsafe base64 nor that token can contain it, and it needs no URL escaping.
+_RESET_SALT = "users.email_tokens.password-reset"
+# Separates the user id from the signed value; neither urlsafe base64 nor an
+# uncompressed ``signing.dumps`` value contains it, and it needs no URL escaping.
 _RESET_SEPARATOR = "."
 # A primary key as encoded by make_password_reset_token: plain digits that fit
 # a PostgreSQL bigint (so a forged id cannot make the lookup itself fail).
@@ -101,59 +102,34 @@ def read_verification_token(token: str) -> tuple[int, str]:
 # --- Password reset --------------------------------------------------------------
 
 
-class PasswordResetTokens(PasswordResetTokenGenerator):
-    """Django's reset tokens, bound to more of the account's state.
+def _reset_salt(user: User) -> str:
+    """Name the account state a reset link is bound to, as the signature's salt.
 
-    A salt of its own keeps these apart from any token made by Django's default
-    generator (the admin's reset views, say). ``token_version`` is bumped when
-    every credential must die at once (deactivation, password change), so a
-    pending reset link dies with them.
+    The password hash, ``last_login``, the email and ``token_version`` are what
+    Django's own reset tokens cover, plus ``token_version`` (bumped when every
+    credential must die at once: deactivation, a revoked-everything). Changing
+    any of them, which using the link does, changes the salt and so the signing
+    key, and the link stops verifying: single use without storing anything. The
+    salt only feeds the key derivation (``salted_hmac``); nothing of it appears
+    in the link.
     """
-
-    key_salt = "users.email_tokens.PasswordResetTokens"
-
-    def _make_hash_value(self, user: User, timestamp: int) -> str:
-        base = super()._make_hash_value(user, timestamp)
-        return f"{base}:{user.token_version}"
-
-    def check_status(self, user: User, token: str) -> ErrorCode | None:
-        """Return None for a valid token, else why it is refused.
-
-        ``check_token`` answers only yes or no; this keeps its exact checks
-        (including the fallback keys) but tells an authentic, expired token
-        apart from a forged one.
-        """
-        ts_b36, sep, digest = token.partition("-")
-        if not (ts_b36 and sep and digest) or "-" in digest:
-            return ErrorCode.TOKEN_INVALID
-        try:
-            ts = base36_to_int(ts_b36)
-        except ValueError:
-            return ErrorCode.TOKEN_INVALID
-        for secret in [self.secret, *self.secret_fallbacks]:
-            if constant_time_compare(
-                self._make_token_with_timestamp(user, ts, secret), token
-            ):
-                break
-        else:
-            return ErrorCode.TOKEN_INVALID
-        if self._num_seconds(self._now()) - ts > settings.PASSWORD_RESET_TIMEOUT:
-            return ErrorCode.TOKEN_EXPIRED
-        return None
-
-
-#: The one generator; tests patch its ``_now`` to move time.
-reset_token_generator = PasswordResetTokens()
+    login = user.last_login
+    stamp = "" if login is None else login.replace(microsecond=0).isoformat()
+    state = f"{user.pk}:{user.password}:{stamp}:{user.email}:{user.token_version}"
+    return f"{_RESET_SALT}:{state}"
 
 
 def make_password_reset_token(user: User) -> str:
     """Return one opaque string that names the user and proves the reset request.
 
     Carrying the user id inside the token keeps the link to a single parameter,
-    and the user is found without trusting any address the client sends.
+    and the user is found without trusting any address the client sends. The
+    id comes first, outside the signature, because the signature's salt is the
+    account's state, known only once the account is loaded.
     """
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    return f"{uidb64}{_RESET_SEPARATOR}{reset_token_generator.make_token(user)}"
+    signed = signing.dumps(user.pk, salt=_reset_salt(user))
+    return f"{uidb64}{_RESET_SEPARATOR}{signed}"
 
 
 def check_password_reset_token(token: str) -> User:
@@ -161,11 +137,13 @@ def check_password_reset_token(token: str) -> User:
 
     Raises ``ServiceError`` (``TOKEN_EXPIRED`` or ``TOKEN_INVALID``, field
     ``token``). The token stops working as soon as the password is saved.
+    ``signing.loads`` checks the signature (current key, then the fallbacks)
+    before the age, so only an authentic link is ever told "expired".
     """
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise _invalid()
-    uidb64, sep, django_token = token.partition(_RESET_SEPARATOR)
-    if not (uidb64 and sep and django_token):
+    uidb64, sep, signed = token.partition(_RESET_SEPARATOR)
+    if not (uidb64 and sep and signed):
         raise _invalid()
     try:
         uid = urlsafe_base64_decode(uidb64).decode("ascii")
@@ -176,9 +154,14 @@ def check_password_reset_token(token: str) -> User:
     user = User.objects.filter(pk=int(uid), is_active=True).first()
     if user is None:
         raise _invalid()
-    problem = reset_token_generator.check_status(user, django_token)
-    if problem is ErrorCode.TOKEN_EXPIRED:
-        raise _expired()
-    if problem is not None:
+    try:
+        signed_pk = signing.loads(
+            signed, salt=_reset_salt(user), max_age=settings.PASSWORD_RESET_TIMEOUT
+        )
+    except signing.SignatureExpired as exc:
+        raise _expired() from exc
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise _invalid() from exc
+    if signed_pk != user.pk:
         raise _invalid()
     return user

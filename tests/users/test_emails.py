@@ -3,7 +3,6 @@ import logging
 import re
 import socket
 from contextlib import contextmanager
-from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -20,7 +19,6 @@ from users.email_tokens import (
     make_password_reset_token,
     make_verification_token,
     read_verification_token,
-    reset_token_generator,
 )
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
@@ -437,7 +435,10 @@ def test_reset_token_identifies_its_user(user):
 
 def test_reset_token_is_one_opaque_url_safe_string(user):
     token = make_password_reset_token(user)
-    assert re.fullmatch(r"[A-Za-z0-9_-]+\.[0-9a-z]+-[0-9a-f]+", token)
+    # The user id, then a signing.dumps value: urlsafe base64 and ":" only.
+    assert re.fullmatch(
+        r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+:[A-Za-z0-9]+:[A-Za-z0-9_-]+", token
+    )
 
 
 def test_reset_token_dies_once_the_password_changes(user):
@@ -465,24 +466,20 @@ def test_reset_token_dies_when_the_email_changes(user):
     assert _code(excinfo) == (ErrorCode.TOKEN_INVALID, "token")
 
 
-def test_reset_token_expires_after_the_timeout(user, settings):
+def test_reset_token_expires_after_the_timeout(user, settings, clock):
     settings.PASSWORD_RESET_TIMEOUT = 3600
     token = make_password_reset_token(user)
-    later = reset_token_generator._now() + timedelta(seconds=3602)
-    with (
-        mock.patch.object(reset_token_generator, "_now", return_value=later),
-        pytest.raises(ServiceError) as excinfo,
-    ):
+    clock.shift(3602)
+    with pytest.raises(ServiceError) as excinfo:
         check_password_reset_token(token)
     assert _code(excinfo) == (ErrorCode.TOKEN_EXPIRED, "token")
 
 
-def test_reset_token_still_works_just_before_the_timeout(user, settings):
+def test_reset_token_still_works_just_before_the_timeout(user, settings, clock):
     settings.PASSWORD_RESET_TIMEOUT = 3600
     token = make_password_reset_token(user)
-    later = reset_token_generator._now() + timedelta(seconds=3590)
-    with mock.patch.object(reset_token_generator, "_now", return_value=later):
-        assert check_password_reset_token(token) == user
+    clock.shift(3590)
+    assert check_password_reset_token(token) == user
 
 
 def test_an_old_reset_token_with_a_forged_hash_is_invalid_not_expired(user):
@@ -490,6 +487,25 @@ def test_an_old_reset_token_with_a_forged_hash_is_invalid_not_expired(user):
     forged = f"{uidb64}.1-{'0' * 32}"
     with pytest.raises(ServiceError) as excinfo:
         check_password_reset_token(forged)
+    assert _code(excinfo) == (ErrorCode.TOKEN_INVALID, "token")
+
+
+def test_an_expired_reset_token_with_a_forged_signature_is_invalid_not_expired(
+    user, clock
+):
+    uidb64, signed = make_password_reset_token(user).split(".")
+    payload, timestamp, _ = signed.split(":")
+    clock.shift(10 * 24 * 3600)
+    with pytest.raises(ServiceError) as excinfo:
+        check_password_reset_token(f"{uidb64}.{payload}:{timestamp}:{'A' * 43}")
+    assert _code(excinfo) == (ErrorCode.TOKEN_INVALID, "token")
+
+
+def test_reset_token_dies_when_the_user_logs_in(user):
+    token = make_password_reset_token(user)
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    with pytest.raises(ServiceError) as excinfo:
+        check_password_reset_token(token)
     assert _code(excinfo) == (ErrorCode.TOKEN_INVALID, "token")
 
 
