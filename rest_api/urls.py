@@ -49,6 +49,11 @@ v1 = [
         views.UserActivityView.as_view(),
         name="user-activity",
     ),
+    path(
+        "users/<str:user_id>/deactivate/",
+        views.UserDeactivateView.as_view(),
+        name="user-deactivate",
+    ),
     path("users/me/avatar/", views.AvatarView.as_view(), name="avatar"),
     path(
         "users/me/password/", views.PasswordChangeView.as_view(), name="password-change"

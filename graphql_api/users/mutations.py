@@ -28,8 +28,9 @@ from graphql_api.errors import (
 )
 from graphql_api.scalars import Upload
 from graphql_api.users.types import UserType
-from users import services
+from users import selectors, services
 from users.errors import ErrorCode, ServiceError
+from users.global_ids import decode_pk
 from users.tokens import TokenPair
 
 
@@ -338,6 +339,24 @@ class DeleteAccount(OkPayload):
         return cls(ok=True, errors=[])
 
 
+class DeactivateUser(OkPayload):
+    """Staff only: deactivate an account; its tokens and sessions die at once.
+
+    Not your own (INVALID_INPUT on id); an unknown id is NOT_FOUND. Reactivate
+    an account in the admin.
+    """
+
+    class Input:
+        id = graphene.ID(required=True, description="The User's global id.")
+
+    @classmethod
+    def perform(cls, info, caller, *, id):
+        # FORBIDDEN before anything is said about the id.
+        selectors.require_staff(caller.user)
+        services.deactivate_user(actor=caller.user, user_id=decode_pk(id, "User"))
+        return cls(ok=True, errors=[])
+
+
 # --- Token mutations (django-graphql-jwt's names and arguments) --------------------
 
 
@@ -467,3 +486,4 @@ class UserMutations(graphene.ObjectType):
     revoke_session = RevokeSession.Field()
     revoke_other_sessions = RevokeOtherSessions.Field()
     delete_account = DeleteAccount.Field()
+    deactivate_user = DeactivateUser.Field()

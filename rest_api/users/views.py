@@ -693,3 +693,34 @@ class UserActivityView(APIView):
             actor=self.caller.user, user_id=decode_pk(user_id, USER_TYPE)
         )
         return _event_page(self, events)
+
+
+class UserDeactivateView(APIView):
+    @swagger_auto_schema(
+        operation_id="deactivateUser",
+        operation_summary="Deactivate an account (staff only)",
+        tags=[STAFF],
+        manual_parameters=[
+            openapi.Parameter(
+                "user_id",
+                openapi.IN_PATH,
+                type=openapi.TYPE_STRING,
+                required=True,
+                description="The user's `id` (its Relay global id).",
+            )
+        ],
+        responses={204: "The account is inactive; its tokens and sessions are dead."},
+        errors={None: [E.FORBIDDEN], "id": [E.INVALID_INPUT, E.NOT_FOUND]},
+    )
+    def post(self, request: Request, user_id: str) -> Response:
+        """Block an account at once: every access and refresh token stops working.
+
+        Not your own account (`INVALID_INPUT` on `id`). Deactivating an inactive
+        account answers 204 again. Accounts are reactivated in the admin.
+        """
+        # FORBIDDEN before anything is said about the id.
+        selectors.require_staff(self.caller.user)
+        services.deactivate_user(
+            actor=self.caller.user, user_id=decode_pk(user_id, USER_TYPE)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -46,6 +46,7 @@ def test_every_contract_operation_is_in_the_schema(tmp_path):
         "revokeSession(input: RevokeSessionInput!)",
         "revokeOtherSessions(input: RevokeOtherSessionsInput!)",
         "deleteAccount(input: DeleteAccountInput!)",
+        "deactivateUser(input: DeactivateUserInput!)",
         "type User implements Node",
         "type Session implements Node",
         "errors: [UserError!]!",

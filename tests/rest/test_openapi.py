@@ -42,6 +42,7 @@ CONTRACT = {
     ("post", "/users/me/mfa/totp/confirm/"),
     ("post", "/users/me/mfa/recovery-codes/"),
     ("post", "/auth/unrecognized-login/"),
+    ("post", "/users/{user_id}/deactivate/"),
 }
 PUBLIC = {(m, p) for m, p in CONTRACT if p.startswith("/auth/")} - {
     ("post", "/auth/email/resend/")

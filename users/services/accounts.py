@@ -133,13 +133,27 @@ def delete_account(*, user: User, password: str, meta: RequestMeta) -> None:
 
 
 def deactivate_user(*, actor: User, user_id: int) -> User:
-    """Staff only: block the account and kill all of its tokens at once."""
+    """Staff only: block the account; every token and session of it dies at once.
+
+    Staff may not deactivate themselves: the one staff member of a small
+    deployment would lock everyone out of the staff features, with no surface
+    left to undo it (the admin is where an account is reactivated). Deactivating
+    an inactive account changes nothing and is not an error. ``User.save`` kills
+    the credentials: any change of ``is_active`` bumps ``token_version`` and
+    revokes the sessions, so the admin's checkbox does exactly the same.
+    """
     require_staff(actor)
+    if user_id == actor.pk:
+        raise ServiceError(
+            ErrorCode.INVALID_INPUT,
+            "You cannot deactivate your own account.",
+            field="id",
+        )
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise ServiceError(ErrorCode.NOT_FOUND, "No such user.", field="id")
-    with transaction.atomic():
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        revoke_all_sessions(user=user)
+    if user.is_active:
+        with transaction.atomic():
+            user.is_active = False
+            user.save(update_fields=["is_active"])
     return user
