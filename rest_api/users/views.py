@@ -669,20 +669,22 @@ class MyActivityView(APIView):
         return _event_page(self, selectors.my_security_events(user=self.caller.user))
 
 
+#: The ``{user_id}`` of the staff paths under ``/users/{user_id}/``.
+USER_ID_PARAMETER = openapi.Parameter(
+    "user_id",
+    openapi.IN_PATH,
+    type=openapi.TYPE_STRING,
+    required=True,
+    description="The user's `id` (its Relay global id).",
+)
+
+
 class UserActivityView(APIView):
     @swagger_auto_schema(
         operation_id="listUserSecurityEvents",
         operation_summary="List one account's security activity (staff only)",
         tags=[STAFF],
-        manual_parameters=[
-            openapi.Parameter(
-                "user_id",
-                openapi.IN_PATH,
-                type=openapi.TYPE_STRING,
-                required=True,
-                description="The user's `id` (its Relay global id).",
-            )
-        ],
+        manual_parameters=[USER_ID_PARAMETER],
         query_serializer=FeedPageSerializer,
         responses={200: SecurityEventPageSerializer},
         errors={None: [E.INVALID_INPUT, E.FORBIDDEN, E.NOT_FOUND]},
@@ -700,15 +702,7 @@ class UserDeactivateView(APIView):
         operation_id="deactivateUser",
         operation_summary="Deactivate an account (staff only)",
         tags=[STAFF],
-        manual_parameters=[
-            openapi.Parameter(
-                "user_id",
-                openapi.IN_PATH,
-                type=openapi.TYPE_STRING,
-                required=True,
-                description="The user's `id` (its Relay global id).",
-            )
-        ],
+        manual_parameters=[USER_ID_PARAMETER],
         responses={204: "The account is inactive; its tokens and sessions are dead."},
         errors={None: [E.FORBIDDEN], "id": [E.INVALID_INPUT, E.NOT_FOUND]},
     )
