@@ -24,7 +24,7 @@ from graphql_jwt.exceptions import JSONWebTokenError, JSONWebTokenExpired
 from core.bearer import bearer_token
 from core.client_ip import request_meta
 from graphql_api.errors import graphql_error
-from users import selectors, services
+from users import services
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import User
@@ -90,16 +90,6 @@ def current_user(info: Any) -> User:
     return current(info).user
 
 
-def require_staff(info: Any) -> User:
-    """Return the caller if staff features may serve them (see the selector)."""
-    user = current_user(info)
-    try:
-        selectors.require_staff(user)
-    except ServiceError as exc:
-        raise graphql_error(exc.code, exc.message, reason=exc.reason) from exc
-    return user
-
-
 # --- django-graphql-jwt handlers (GRAPHQL_JWT settings) ----------------------------
 
 
@@ -134,5 +124,4 @@ __all__ = [
     "jwt_payload_identity",
     "jwt_user_from_claims",
     "optional_caller",
-    "require_staff",
 ]

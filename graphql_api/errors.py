@@ -9,6 +9,9 @@ permission, rate limit, unavailable dependency) become GraphQL errors with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import graphene
 from graphene.utils.str_converters import to_camel_case
 from graphql import GraphQLError
@@ -91,6 +94,19 @@ def from_service_error(exc: ServiceError, request: object) -> GraphQLError:
         # REST's ``field`` for the token mutations, whose payloads have none).
         error.extensions = {**(error.extensions or {}), "field": camel_case(exc.field)}
     return error
+
+
+@contextmanager
+def service_errors_raised(request: object) -> Iterator[None]:
+    """Raise a ``ServiceError`` of the block as its GraphQL error (queries).
+
+    A query field has no payload for ``errors``: the domain's code, message and
+    field leave as ``extensions``, exactly as the token mutations' do.
+    """
+    try:
+        yield
+    except ServiceError as exc:
+        raise from_service_error(exc, request) from exc
 
 
 def user_errors(exc: ServiceError, request: object) -> list[UserError]:

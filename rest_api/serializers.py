@@ -8,15 +8,15 @@ fields a body has and what type each is.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.core.validators import EmailValidator
+from django.conf import settings
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.settings import api_settings
 
-from users.validation import check_strings
+from users.validation import MAX_EMAIL_LENGTH, check_strings
 
 #: Unknown field names echoed back in an error must look like field names.
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -66,27 +66,76 @@ class StrictSerializer(serializers.Serializer):
         return value
 
 
-class EmailField(serializers.EmailField):
-    """An email address whose format errors carry the shared ``EMAIL_INVALID`` code.
+#: What the domain's string rule (``users.validation.clean_text``) lets through,
+#: as a schema pattern: no C0/C1 control characters. Multi-line text may keep
+#: tab, line feed and carriage return.
+NO_CONTROLS = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+NO_CONTROLS_MULTILINE = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
 
-    Length and normalisation are the service's business (it answers the same
-    code), so no ``max_length`` here.
+
+class _SchemaRules:
+    """What drf-yasg reads as a field's ``Meta.swagger_schema_fields``.
+
+    Computed when the schema is built, not at import (settings may change).
     """
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.validators = [
-            v for v in self.validators if not isinstance(v, EmailValidator)
-        ] + [
-            EmailValidator(message=self.error_messages["invalid"], code="email_invalid")
-        ]
+    def __init__(self, rules: Callable[[], dict[str, Any]]) -> None:
+        self._rules = rules
+
+    @property
+    def swagger_schema_fields(self) -> dict[str, Any]:
+        return self._rules()
 
 
-class PasswordField(serializers.CharField):
-    """A password: never trimmed (spaces are characters), never echoed back."""
+class TextField(serializers.CharField):
+    """A string whose rules are the domain's: declared here, checked there.
 
-    def __init__(self, **kwargs: Any) -> None:
+    Shape only: the value reaches the service as sent (not trimmed, blank
+    allowed), so GraphQL and REST refuse the same input with the same code,
+    field and message. ``rules`` (``max_length``, ``min_length``, ``format``,
+    ``pattern``...) only describe for the schema what the service enforces.
+    """
+
+    def __init__(
+        self,
+        *,
+        rules: dict[str, Any] | None = None,
+        multiline: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("allow_blank", True)
         kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+        # CharField's own NUL/surrogate validators: the domain's rule runs first.
+        self.validators = []
+        pattern = NO_CONTROLS_MULTILINE if multiline else NO_CONTROLS
+        self.Meta = _SchemaRules(lambda: {"pattern": pattern, **(rules or {})})
+
+
+def email_field(**kwargs: Any) -> TextField:
+    """Declare an email address; its form and length are ``clean_email``'s."""
+    return TextField(
+        rules={"format": "email", "min_length": 1, "max_length": MAX_EMAIL_LENGTH},
+        **kwargs,
+    )
+
+
+class PasswordField(TextField):
+    """A password: never trimmed (spaces are characters), never echoed back.
+
+    ``new=True`` declares the rules a new password must meet (the domain's
+    ``validate_new_password`` checks them, with the validators' other rules).
+    """
+
+    def __init__(self, *, new: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("write_only", True)
         kwargs.setdefault("style", {"input_type": "password"})
         super().__init__(**kwargs)
+        if new:
+            self.Meta = _SchemaRules(
+                lambda: {
+                    "pattern": NO_CONTROLS,
+                    "min_length": settings.PASSWORD_MIN_LENGTH,
+                    "max_length": settings.PASSWORD_MAX_LENGTH,
+                }
+            )

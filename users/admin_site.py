@@ -26,7 +26,7 @@ from django.template.response import TemplateResponse
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from core.client_ip import request_meta
-from users import mfa, selectors, services
+from users import mfa, services, staff
 from users.errors import ErrorCode, ServiceError
 
 MFA_SETUP_REQUIRED = "mfa_setup_required"
@@ -52,7 +52,7 @@ class AdminLoginForm(OTPAdminAuthenticationForm):
             return
         user.otp_device = None
         if not mfa.is_enabled(user):
-            if user.is_staff and selectors.staff_mfa_missing(user):
+            if staff.is_staff_member(user) and staff.staff_mfa_missing(user):
                 raise ValidationError(
                     "Two-factor authentication is required for staff: turn it on "
                     "through the API first (MFA_SETUP_REQUIRED).",
@@ -93,7 +93,7 @@ class AccountsAdminSite(OTPAdminSite):
         if mfa.is_enabled(user):
             # Installed by django-otp's OTPMiddleware.
             return bool(user.is_verified())
-        return not selectors.staff_mfa_missing(user)
+        return not staff.staff_mfa_missing(user)
 
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         """Refuse staff who must set up MFA with a 403 instead of a login loop."""
@@ -102,12 +102,7 @@ class AccountsAdminSite(OTPAdminSite):
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user: Any = request.user
-            if (
-                user.is_active
-                and user.is_staff
-                and not mfa.is_enabled(user)
-                and selectors.staff_mfa_missing(user)
-            ):
+            if staff.is_staff_member(user) and staff.staff_mfa_missing(user):
                 return mfa_setup_required(request)
             return inner(request, *args, **kwargs)
 

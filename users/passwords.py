@@ -10,6 +10,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 
+from users import messages
 from users.errors import ErrorCode, FieldError, ServiceError
 from users.models import User
 
@@ -39,12 +40,12 @@ def _too_long(password: str) -> bool:
 def validate_new_password(password: str, *, user: User | None, field: str) -> str:
     """Return the normalised password or raise every rule it breaks at once."""
     if not password:
-        raise ServiceError(ErrorCode.REQUIRED, "A password is required.", field=field)
+        raise ServiceError(ErrorCode.REQUIRED, messages.PASSWORD_REQUIRED, field=field)
     password = normalize_password(password)
     if _too_long(password):
         raise ServiceError(
             ErrorCode.PASSWORD_TOO_LONG,
-            f"Use at most {settings.PASSWORD_MAX_LENGTH} characters.",
+            messages.too_long(settings.PASSWORD_MAX_LENGTH),
             field=field,
         )
     try:

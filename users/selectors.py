@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from users import mfa
+from users import messages
 from users.errors import ErrorCode, ServiceError
+from users.global_ids import decode_pk
 from users.models import SecurityEvent, Session, User
+from users.staff import is_staff_member, require_staff
+from users.validation import clean_text
 
 MAX_SEARCH_LENGTH = 100
+#: The GraphQL type name whose global ids name users on both surfaces.
+USER_TYPE = "User"
+
+__all__ = [
+    "MAX_SEARCH_LENGTH",
+    "account_security_events",
+    "active_sessions",
+    "my_security_events",
+    "require_staff",
+    "search_users",
+    "security_event_visible_to",
+    "user_visible_to",
+]
 
 
 def active_sessions(*, user: User) -> QuerySet[Session]:
@@ -28,38 +43,25 @@ def active_sessions(*, user: User) -> QuerySet[Session]:
     ).order_by("-last_used_at", "-created_at")
 
 
-def require_staff(actor: User | None) -> None:
-    """Refuse anyone but active staff, and staff without MFA where it is required.
-
-    With ``MFA_REQUIRED_FOR_STAFF`` a password alone must not open every
-    account to whoever phished one staff member: until TOTP is on, staff
-    features answer ``FORBIDDEN`` with the reason ``MFA_SETUP_REQUIRED``.
-    """
-    if actor is None or not actor.is_authenticated:
-        raise ServiceError(ErrorCode.UNAUTHENTICATED, "Log in first.")
-    if not (actor.is_active and actor.is_staff):
-        raise ServiceError(ErrorCode.FORBIDDEN, "Staff only.")
-    if staff_mfa_missing(actor):
-        raise ServiceError(
-            ErrorCode.FORBIDDEN,
-            "Turn on two-factor authentication (setupTotp) to use staff features.",
-            reason=ErrorCode.MFA_SETUP_REQUIRED,
-        )
-
-
-def staff_mfa_missing(actor: User) -> bool:
-    """Whether a staff member must still turn TOTP on before staff features."""
-    return bool(settings.MFA_REQUIRED_FOR_STAFF) and not mfa.is_enabled(actor)
-
-
 def search_users(
     *, actor: User, search: str | None = None, is_active: bool | None = None
 ) -> QuerySet[User]:
-    """Staff only: users matching ``search`` in email or name, oldest first."""
+    """Staff only: users matching ``search`` in email or name, oldest first.
+
+    A search longer than ``MAX_SEARCH_LENGTH`` is ``INVALID_INPUT`` on
+    ``search`` (never silently cut: a client must not read a cut search's
+    matches as the answer to what it asked).
+    """
     require_staff(actor)
     users = User.objects.all().order_by("id")
-    if search:
-        term = search.strip()[:MAX_SEARCH_LENGTH]
+    term = clean_text((search or "").strip(), field="search")
+    if len(term) > MAX_SEARCH_LENGTH:
+        raise ServiceError(
+            ErrorCode.INVALID_INPUT,
+            messages.too_long(MAX_SEARCH_LENGTH),
+            field="search",
+        )
+    if term:
         users = users.filter(Q(email__icontains=term) | Q(name__icontains=term))
     if is_active is not None:
         users = users.filter(is_active=is_active)
@@ -70,7 +72,7 @@ def user_visible_to(*, actor: User, user_id: int) -> User:
     """Return a user the actor may see: themselves, or anyone for staff."""
     if actor.pk == user_id:
         return actor
-    if actor.is_staff and actor.is_active:
+    if is_staff_member(actor):
         require_staff(actor)
         user = User.objects.filter(pk=user_id).first()
         if user is not None:
@@ -83,23 +85,23 @@ def my_security_events(*, user: User) -> QuerySet[SecurityEvent]:
     return SecurityEvent.objects.filter(user=user).order_by("-created_at", "-id")
 
 
-def account_security_events(*, actor: User, user_id: int) -> QuerySet[SecurityEvent]:
+def account_security_events(*, actor: User, user_id: str) -> QuerySet[SecurityEvent]:
     """Staff only: one account's security activity, newest first (for support).
 
-    ``FORBIDDEN`` for anyone else, whichever account is asked for (their own
-    included: that is ``my_security_events``); ``NOT_FOUND`` for no such account.
+    ``user_id`` is the account's global id. ``FORBIDDEN`` for anyone else,
+    whichever id is asked for (a malformed one and their own included: that is
+    ``my_security_events``); ``NOT_FOUND`` for no such account.
     """
     require_staff(actor)
-    if not User.objects.filter(pk=user_id).exists():
+    pk = decode_pk(user_id, USER_TYPE)
+    if not User.objects.filter(pk=pk).exists():
         raise ServiceError(ErrorCode.NOT_FOUND, "No such user.", field="id")
-    return SecurityEvent.objects.filter(user_id=user_id).order_by("-created_at", "-id")
+    return SecurityEvent.objects.filter(user_id=pk).order_by("-created_at", "-id")
 
 
 def security_event_visible_to(*, actor: User, event_id: int) -> SecurityEvent:
     """Return one event of the actor's own account, or of any account for staff."""
     event = SecurityEvent.objects.filter(pk=event_id, user__isnull=False).first()
-    if event is not None and (
-        event.user_id == actor.pk or (actor.is_staff and actor.is_active)
-    ):
+    if event is not None and (event.user_id == actor.pk or is_staff_member(actor)):
         return event
     raise ServiceError(ErrorCode.NOT_FOUND, "No such event.", field="id")

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email as django_validate_email
 from django.db.models import Field
 
+from users import messages
 from users.errors import ErrorCode, FieldError, ServiceError
 from users.models import User, normalize_email
 
@@ -101,24 +102,39 @@ def clean_strings(service: Callable[P, R]) -> Callable[P, R]:
     return checked
 
 
+def require_credentials(*, email: object, password: object) -> None:
+    """Refuse a login whose email or password is blank: ``REQUIRED`` on each.
+
+    Before any budget is charged or hash computed: a blank field is a form
+    left unfilled, not an attempt on an account.
+    """
+    errors = []
+    if not isinstance(email, str) or not email.strip():
+        errors.append(FieldError(ErrorCode.REQUIRED, messages.EMAIL_REQUIRED, "email"))
+    if not isinstance(password, str) or not password:
+        errors.append(
+            FieldError(ErrorCode.REQUIRED, messages.PASSWORD_REQUIRED, "password")
+        )
+    if errors:
+        raise ServiceError.from_errors(errors)
+
+
 def clean_email(value: object, *, field: str = "email") -> str:
     """Normalise an address (trim, lowercase domain) or raise EMAIL_INVALID/REQUIRED."""
     if not isinstance(value, str) or not value.strip():
-        raise ServiceError(
-            ErrorCode.REQUIRED, "An email address is required.", field=field
-        )
+        raise ServiceError(ErrorCode.REQUIRED, messages.EMAIL_REQUIRED, field=field)
     email = normalize_email(value)
     if len(email) > MAX_EMAIL_LENGTH:
         raise ServiceError(
             ErrorCode.EMAIL_INVALID,
-            f"Use at most {MAX_EMAIL_LENGTH} characters.",
+            messages.too_long(MAX_EMAIL_LENGTH),
             field=field,
         )
     try:
         django_validate_email(email)
     except ValidationError as exc:
         raise ServiceError(
-            ErrorCode.EMAIL_INVALID, "Enter a valid email address.", field=field
+            ErrorCode.EMAIL_INVALID, messages.EMAIL_INVALID, field=field
         ) from exc
     return email
 
@@ -131,15 +147,13 @@ def clean_profile_fields(values: dict[str, object]) -> dict[str, str]:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            errors.append(FieldError(ErrorCode.INVALID_INPUT, "Must be text.", field))
+            errors.append(FieldError(ErrorCode.INVALID_INPUT, messages.NOT_TEXT, field))
             continue
         value = value.strip()
         limit = PROFILE_LIMITS[field]
         if len(value) > limit:
             errors.append(
-                FieldError(
-                    ErrorCode.INVALID_INPUT, f"Use at most {limit} characters.", field
-                )
+                FieldError(ErrorCode.INVALID_INPUT, messages.too_long(limit), field)
             )
             continue
         try:

@@ -7,11 +7,10 @@ from django.conf import settings
 from graphene import relay
 from graphql import GraphQLError
 
-from graphql_api.auth import current, current_user, require_staff
-from graphql_api.errors import graphql_error
+from graphql_api.auth import current, current_user
+from graphql_api.errors import graphql_error, service_errors_raised
 from graphql_api.users.types import SecurityEventConnection, SessionType, UserType
-from users.errors import ErrorCode, ServiceError
-from users.global_ids import decode_pk
+from users.errors import ErrorCode
 from users.pagination import Page, newest_first_page, oldest_first_page
 from users.selectors import (
     account_security_events,
@@ -39,16 +38,14 @@ def _connection(page: Page, connection_type=SecurityEventConnection, iterable=No
     return connection
 
 
-def _security_event_page(events, **arguments) -> SecurityEventConnection:
+def _security_event_page(info, events, **arguments) -> SecurityEventConnection:
     """Page ``events`` newest first; a bad size or cursor is INVALID_INPUT."""
-    try:
+    with service_errors_raised(info.context):
         page = newest_first_page(
             events,
             max_size=settings.GRAPHENE["RELAY_CONNECTION_MAX_LIMIT"],
             **arguments,
         )
-    except ServiceError as exc:
-        raise graphql_error(exc.code, exc.message) from exc
     return _connection(page)
 
 
@@ -113,17 +110,15 @@ class UserQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_users(root, info, search=None, is_active=None, **paging):
-        users = search_users(
-            actor=require_staff(info), search=search, is_active=is_active
-        )
-        try:
+        with service_errors_raised(info.context):
+            users = search_users(
+                actor=current_user(info), search=search, is_active=is_active
+            )
             page = oldest_first_page(
                 users,
                 max_size=settings.GRAPHENE["RELAY_CONNECTION_MAX_LIMIT"],
                 **paging,
             )
-        except ServiceError as exc:
-            raise graphql_error(exc.code, exc.message) from exc
         return _connection(page, UserType._meta.connection, users)
 
     @staticmethod
@@ -133,15 +128,11 @@ class UserQueries(graphene.ObjectType):
     @staticmethod
     def resolve_my_security_events(root, info, **arguments):
         events = my_security_events(user=current_user(info))
-        return _security_event_page(events, **arguments)
+        return _security_event_page(info, events, **arguments)
 
     @staticmethod
     def resolve_security_events(root, info, user, **arguments):
-        actor = require_staff(info)
-        try:
-            events = account_security_events(
-                actor=actor, user_id=decode_pk(user, "User")
-            )
-        except ServiceError as exc:
-            raise graphql_error(exc.code, exc.message) from exc
-        return _security_event_page(events, **arguments)
+        actor = current_user(info)
+        with service_errors_raised(info.context):
+            events = account_security_events(actor=actor, user_id=user)
+        return _security_event_page(info, events, **arguments)

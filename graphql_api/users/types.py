@@ -11,6 +11,9 @@ from graphql_relay import to_global_id
 
 from graphql_api.auth import current, current_user
 from graphql_api.errors import graphql_error
+
+# Registers the UTC ``DateTime`` for model datetimes before any type is built.
+from graphql_api.scalars import DateTime as DateTime
 from users.errors import ServiceError
 from users.images import avatar_url
 from users.mfa import is_enabled as mfa_enabled

@@ -7,12 +7,11 @@ from typing import Any
 from graphql_relay import to_global_id
 from rest_framework import serializers
 
+from core.timestamps import rfc3339
 from users.images import avatar_url
 from users.mfa import is_enabled
 from users.models import SecurityEventKind, User
-
-#: The GraphQL type name whose global ids the REST surface reuses.
-USER_TYPE = "User"
+from users.selectors import USER_TYPE
 
 
 class GlobalIDField(serializers.CharField):
@@ -33,15 +32,30 @@ class GlobalIDField(serializers.CharField):
 
 
 class AvatarURLField(serializers.CharField):
-    """The avatar's public URL, or null without an avatar."""
+    """The avatar's absolute URL (built from the request, as GraphQL's), or null.
+
+    A frontend on another origin can show it as it is; the serializer needs
+    the ``request`` in its context for that.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.update(source="*", allow_null=True)
+        kwargs.setdefault("help_text", "Absolute URL of the avatar, or null.")
         super().__init__(**kwargs)
 
     # A CharField for the schema (string, nullable), read from the whole user.
     def to_representation(self, user: User) -> str | None:  # type: ignore[override]
-        return avatar_url(user)
+        request = self.context.get("request")
+        base = request.build_absolute_uri("/") if request is not None else None
+        return avatar_url(user, base)
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """An instant written as GraphQL's ``DateTime`` writes it (RFC 3339, ``Z``)."""
+
+    def to_representation(self, value: Any) -> str:
+        # A null attribute never reaches a field (the serializer renders None).
+        return rfc3339(value)
 
 
 class MfaEnabledField(serializers.BooleanField):
@@ -86,7 +100,7 @@ class UserSerializer(serializers.Serializer):
         help_text="Whether two-factor authentication (TOTP) is on: logins then "
         "answer `MFA_REQUIRED` until `/auth/mfa/verify/`."
     )
-    date_joined = serializers.DateTimeField()
+    date_joined = UTCDateTimeField()
 
     class Meta:
         ref_name = "User"
@@ -119,8 +133,8 @@ class LoginSerializer(TokenPairSerializer):
 
 class SessionSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    created_at = serializers.DateTimeField()
-    last_used_at = serializers.DateTimeField()
+    created_at = UTCDateTimeField()
+    last_used_at = UTCDateTimeField()
     ip_address = serializers.IPAddressField(allow_null=True)
     user_agent = serializers.CharField(allow_blank=True)
     current = IsCurrentSessionField()
@@ -137,7 +151,7 @@ class SecurityEventSerializer(serializers.Serializer):
         choices=SecurityEventKind.choices,
         help_text="What happened; the same values as GraphQL's `SecurityEventKind`.",
     )
-    created_at = serializers.DateTimeField(help_text="When it happened (UTC).")
+    created_at = UTCDateTimeField(help_text="When it happened (UTC).")
     ip_address = serializers.IPAddressField(
         allow_null=True, help_text="Client address of the request that caused it."
     )

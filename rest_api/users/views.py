@@ -16,11 +16,17 @@ from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnDict
 
 from rest_api.pagination import MAX_LIMIT, newest_first, oldest_first
-from rest_api.serializers import EmailField, PasswordField, StrictSerializer
+from rest_api.serializers import (
+    NO_CONTROLS,
+    PasswordField,
+    StrictSerializer,
+    TextField,
+    email_field,
+)
 from rest_api.users.serializers import (
-    USER_TYPE,
     LoginSerializer,
     SecurityEventPageSerializer,
     SecurityEventSerializer,
@@ -33,8 +39,9 @@ from rest_api.views import APIView, PublicAPIView, optional_session
 from users import selectors, services
 from users.errors import ErrorCode as E
 from users.global_ids import decode_pk
-from users.selectors import MAX_SEARCH_LENGTH
-from users.validation import PROFILE_LIMITS
+from users.models import User
+from users.selectors import MAX_SEARCH_LENGTH, USER_TYPE
+from users.validation import MULTILINE_FIELDS, PROFILE_LIMITS
 
 AUTH, ACCOUNT, SESSIONS, STAFF = "auth", "account", "sessions", "staff"
 ACTIVITY = "activity"
@@ -56,16 +63,24 @@ LINK_TOKEN_STATUS = {E.TOKEN_INVALID: 400, E.TOKEN_EXPIRED: 400}
 FAIL_CLOSED = [E.RATE_LIMITED, E.SERVICE_UNAVAILABLE]
 
 
-def _profile_field(name: str) -> serializers.CharField:
-    return serializers.CharField(
-        required=False, allow_blank=True, max_length=PROFILE_LIMITS[name]
+def _profile_field(name: str) -> TextField:
+    # The limit is the domain's (clean_profile_fields); declared for the schema.
+    return TextField(
+        required=False,
+        rules={"max_length": PROFILE_LIMITS[name]},
+        multiline=name in MULTILINE_FIELDS,
     )
+
+
+def _user(view: APIView, user: User) -> ReturnDict:
+    """Render the user's JSON, its avatar URL absolute from this request."""
+    return UserSerializer(user, context={"request": view.request}).data
 
 
 class RegisterView(PublicAPIView):
     class InputSerializer(StrictSerializer):
-        email = EmailField()
-        password = PasswordField()
+        email = email_field()
+        password = PasswordField(new=True)
         name = _profile_field("name")
 
     @swagger_auto_schema(
@@ -88,17 +103,15 @@ class RegisterView(PublicAPIView):
         price of a usable sign-up form; registration is rate limited per address.
         """
         user = services.register(**self.parse(self.InputSerializer), meta=self.meta)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        return Response(_user(self, user), status=status.HTTP_201_CREATED)
 
 
 class TokenView(PublicAPIView):
     class InputSerializer(StrictSerializer):
-        email = serializers.CharField()
+        email = TextField()
         password = PasswordField()
-        device_token = serializers.CharField(
+        device_token = TextField(
             required=False,
-            allow_blank=True,
-            trim_whitespace=False,
             help_text="The `device_token` of this device's last login, if any.",
         )
 
@@ -140,7 +153,7 @@ class TokenRefreshView(PublicAPIView):
     error_fields = {"refresh_token": "refresh", "token": "refresh"}
 
     class InputSerializer(StrictSerializer):
-        refresh = serializers.CharField()
+        refresh = TextField()
 
     @swagger_auto_schema(
         operation_id="refreshToken",
@@ -169,7 +182,7 @@ class TokenRefreshView(PublicAPIView):
 
 class TokenVerifyView(PublicAPIView):
     class InputSerializer(StrictSerializer):
-        token = serializers.CharField()
+        token = TextField()
 
     class OutputSerializer(serializers.Serializer):
         """Nothing: the status is the answer."""
@@ -196,7 +209,7 @@ class LogoutView(PublicAPIView):
     error_fields = {"refresh_token": "refresh", "token": "refresh"}
 
     class InputSerializer(StrictSerializer):
-        refresh = serializers.CharField()
+        refresh = TextField()
 
     @swagger_auto_schema(
         operation_id="logout",
@@ -223,7 +236,7 @@ class LogoutView(PublicAPIView):
 
 class PasswordResetView(PublicAPIView):
     class InputSerializer(StrictSerializer):
-        email = serializers.CharField()
+        email = TextField()
 
     @swagger_auto_schema(
         operation_id="requestPasswordReset",
@@ -248,8 +261,8 @@ class PasswordResetConfirmView(PublicAPIView):
     error_status = LINK_TOKEN_STATUS
 
     class InputSerializer(StrictSerializer):
-        token = serializers.CharField()
-        new_password = PasswordField()
+        token = TextField()
+        new_password = PasswordField(new=True)
 
     @swagger_auto_schema(
         operation_id="resetPassword",
@@ -273,7 +286,7 @@ class EmailVerifyView(PublicAPIView):
     error_status = LINK_TOKEN_STATUS
 
     class InputSerializer(StrictSerializer):
-        token = serializers.CharField()
+        token = TextField()
 
     @swagger_auto_schema(
         operation_id="verifyEmail",
@@ -302,7 +315,7 @@ class EmailCancelView(PublicAPIView):
     error_status = LINK_TOKEN_STATUS
 
     class InputSerializer(StrictSerializer):
-        token = serializers.CharField()
+        token = TextField()
 
     @swagger_auto_schema(
         operation_id="cancelEmailChange",
@@ -327,7 +340,7 @@ class UnrecognizedLoginView(PublicAPIView):
     error_status = LINK_TOKEN_STATUS
 
     class InputSerializer(StrictSerializer):
-        token = serializers.CharField()
+        token = TextField()
 
     @swagger_auto_schema(
         operation_id="reportUnrecognizedLogin",
@@ -370,7 +383,7 @@ class MeView(APIView):
         name = _profile_field("name")
         bio = _profile_field("bio")
         location = _profile_field("location")
-        email = EmailField(required=False)
+        email = email_field(required=False)
         password = PasswordField(
             required=False, help_text="The current password: required with `email`."
         )
@@ -386,7 +399,7 @@ class MeView(APIView):
     )
     def get(self, request: Request) -> Response:
         """Return the caller's account."""
-        return Response(UserSerializer(self.caller.user).data)
+        return Response(_user(self, self.caller.user))
 
     @swagger_auto_schema(
         operation_id="updateMe",
@@ -416,7 +429,7 @@ class MeView(APIView):
         """
         data = self.parse(self.PatchInputSerializer)
         user = services.update_profile(user=self.caller.user, meta=self.meta, **data)
-        return Response(UserSerializer(user).data)
+        return Response(_user(self, user))
 
     @swagger_auto_schema(
         operation_id="deleteMe",
@@ -462,7 +475,7 @@ class AvatarView(APIView):
         """
         avatar = self.parse(self.InputSerializer)["avatar"]
         user = services.set_avatar(user=self.caller.user, upload=avatar, meta=self.meta)
-        return Response(UserSerializer(user).data)
+        return Response(_user(self, user))
 
     @swagger_auto_schema(
         operation_id="deleteAvatar",
@@ -479,7 +492,7 @@ class AvatarView(APIView):
 class PasswordChangeView(APIView):
     class InputSerializer(StrictSerializer):
         current_password = PasswordField()
-        new_password = PasswordField()
+        new_password = PasswordField(new=True)
 
     @swagger_auto_schema(
         operation_id="changePassword",
@@ -564,19 +577,42 @@ class SessionDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+#: The page size's upper bound is the domain's (``users.pagination``), which
+#: names it ``first``/``last``: errors on those are about ``limit`` here.
+PAGE_ERROR_FIELDS = {"first": "limit", "last": "limit"}
+LIMIT_PARAMETER = openapi.Parameter(
+    "limit",
+    openapi.IN_QUERY,
+    type=openapi.TYPE_INTEGER,
+    minimum=1,
+    maximum=MAX_LIMIT,
+    required=False,
+    description="Page size.",
+)
+SEARCH_PARAMETER = openapi.Parameter(
+    "search",
+    openapi.IN_QUERY,
+    type=openapi.TYPE_STRING,
+    max_length=MAX_SEARCH_LENGTH,
+    pattern=NO_CONTROLS,
+    required=False,
+    description="Case-insensitive substring of the email or the name.",
+)
+
+
 class UserListView(APIView):
+    error_fields = PAGE_ERROR_FIELDS
+
     class FilterSerializer(serializers.Serializer):
-        search = serializers.CharField(
+        search = TextField(
             required=False,
-            allow_blank=True,
-            max_length=MAX_SEARCH_LENGTH,
             help_text="Case-insensitive substring of the email or the name.",
         )
         is_active = serializers.BooleanField(
             required=False, help_text="Only active (true) or deactivated (false)."
         )
         limit = serializers.IntegerField(
-            required=False, min_value=1, max_value=MAX_LIMIT, help_text="Page size."
+            required=False, min_value=1, help_text="Page size."
         )
         after = serializers.CharField(
             required=False,
@@ -594,6 +630,7 @@ class UserListView(APIView):
         operation_summary="List users (staff only)",
         tags=[STAFF],
         query_serializer=FilterSerializer,
+        manual_parameters=[LIMIT_PARAMETER, SEARCH_PARAMETER],
         responses={200: UserPageSerializer},
         errors={None: [E.INVALID_INPUT, E.FORBIDDEN]},
         # FORBIDDEN carries reason MFA_SETUP_REQUIRED for staff without TOTP
@@ -621,7 +658,12 @@ class UserListView(APIView):
             before=filters.get("before"),
         )
         return Response(
-            {**links, "results": UserSerializer(page.items, many=True).data}
+            {
+                **links,
+                "results": UserSerializer(
+                    page.items, many=True, context={"request": request}
+                ).data,
+            }
         )
 
 
@@ -629,7 +671,7 @@ class FeedPageSerializer(serializers.Serializer):
     """The query of a newest-first feed: page size and a cursor."""
 
     limit = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_LIMIT, help_text="Page size."
+        required=False, min_value=1, help_text="Page size."
     )
     after = serializers.CharField(
         required=False,
@@ -651,11 +693,14 @@ def _event_page(view: APIView, events) -> Response:
 
 
 class MyActivityView(APIView):
+    error_fields = PAGE_ERROR_FIELDS
+
     @swagger_auto_schema(
         operation_id="listMySecurityEvents",
         operation_summary="List my account's security activity",
         tags=[ACTIVITY],
         query_serializer=FeedPageSerializer,
+        manual_parameters=[LIMIT_PARAMETER],
         responses={200: SecurityEventPageSerializer},
         errors={None: [E.INVALID_INPUT]},
     )
@@ -680,11 +725,13 @@ USER_ID_PARAMETER = openapi.Parameter(
 
 
 class UserActivityView(APIView):
+    error_fields = PAGE_ERROR_FIELDS
+
     @swagger_auto_schema(
         operation_id="listUserSecurityEvents",
         operation_summary="List one account's security activity (staff only)",
         tags=[STAFF],
-        manual_parameters=[USER_ID_PARAMETER],
+        manual_parameters=[USER_ID_PARAMETER, LIMIT_PARAMETER],
         query_serializer=FeedPageSerializer,
         responses={200: SecurityEventPageSerializer},
         errors={None: [E.INVALID_INPUT, E.FORBIDDEN, E.NOT_FOUND]},
@@ -692,7 +739,7 @@ class UserActivityView(APIView):
     def get(self, request: Request, user_id: str) -> Response:
         """Page through one account's security activity, newest first, for support."""
         events = selectors.account_security_events(
-            actor=self.caller.user, user_id=decode_pk(user_id, USER_TYPE)
+            actor=self.caller.user, user_id=user_id
         )
         return _event_page(self, events)
 

@@ -9,8 +9,8 @@ from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import User
 from users.passwords import check_password, validate_new_password
-from users.selectors import require_staff
 from users.services.sessions import revoke_all_sessions
+from users.staff import require_staff
 from users.validation import clean_email, clean_profile_fields, clean_strings
 
 _EMAIL_TAKEN = "An account with this email address already exists."

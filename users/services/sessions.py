@@ -25,7 +25,7 @@ from users.tokens import (
     session_is_usable,
     within_reuse_interval,
 )
-from users.validation import clean_strings
+from users.validation import clean_strings, require_credentials
 
 
 def open_session(*, user: User, meta: RequestMeta) -> TokenPair:
@@ -114,7 +114,8 @@ def check_credentials(
     (``login_known_device``), any other on the per-email one (``login``), so an
     attacker hammering an address cannot lock its owner's devices out.
     """
-    email = normalize_email(email if isinstance(email, str) else "")
+    require_credentials(email=email, password=password)
+    email = normalize_email(email)
     device = devices.recognise(device_token, email) if email else None
     if device is not None:
         ratelimits.enforce("login_known_device", meta=meta, subject=device.id)
