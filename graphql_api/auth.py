@@ -24,7 +24,7 @@ from graphql_jwt.exceptions import JSONWebTokenError, JSONWebTokenExpired
 from core.bearer import bearer_token
 from core.client_ip import request_meta
 from graphql_api.errors import graphql_error
-from users import services
+from users import messages, services
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.models import User
@@ -40,7 +40,7 @@ def _resolve(request: Any) -> Authenticated | ServiceError:
     token = bearer_token(request.META)
     if token is None:
         result: Authenticated | ServiceError = ServiceError(
-            ErrorCode.UNAUTHENTICATED, "Authentication required."
+            ErrorCode.UNAUTHENTICATED, messages.AUTHENTICATION_REQUIRED
         )
     else:
         try:
@@ -60,10 +60,7 @@ def current(info: Any) -> Authenticated:
         raise graphql_error(result.code, result.message, retry_after=result.retry_after)
     reason = None if result.code == ErrorCode.UNAUTHENTICATED else result.code
     raise graphql_error(
-        ErrorCode.UNAUTHENTICATED,
-        "Authentication required: send a valid access token "
-        "as 'Authorization: Bearer <token>'.",
-        reason=reason,
+        ErrorCode.UNAUTHENTICATED, messages.AUTHENTICATION_REQUIRED, reason=reason
     )
 
 

@@ -9,7 +9,7 @@ permission, rate limit, unavailable dependency) become GraphQL errors with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import graphene
@@ -74,7 +74,9 @@ def graphql_error(
     return GraphQLError(message or DESCRIPTIONS[code], extensions=extensions)
 
 
-def from_service_error(exc: ServiceError, request: object) -> GraphQLError:
+def from_service_error(
+    exc: ServiceError, request: object, fields: Mapping[str, str] | None = None
+) -> GraphQLError:
     """Build the GraphQL error for ``exc``; a rate limit also marks the request.
 
     Once marked, every later field of the same document is refused
@@ -91,8 +93,10 @@ def from_service_error(exc: ServiceError, request: object) -> GraphQLError:
     )
     if exc.field is not None:
         # The input field, as a payload's UserError would name it (parity with
-        # REST's ``field`` for the token mutations, whose payloads have none).
-        error.extensions = {**(error.extensions or {}), "field": camel_case(exc.field)}
+        # REST's ``field`` for the token mutations, whose payloads have none);
+        # ``fields`` renames a service's argument to the operation's.
+        name = (fields or {}).get(exc.field, exc.field)
+        error.extensions = {**(error.extensions or {}), "field": camel_case(name)}
     return error
 
 

@@ -30,6 +30,7 @@ from rest_framework.views import set_rollback
 
 from core.views import error_body
 from users.errors import DESCRIPTIONS, ErrorCode, FieldError, ServiceError, http_status
+from users.messages import AUTHENTICATION_REQUIRED
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,8 @@ def to_problem(exc: Exception, context: Mapping[str, Any]) -> Problem:
         # Too many form fields or files, and Django's other refusals of a request.
         return _single(400, ErrorCode.INVALID_INPUT, "The request was refused.")
     if isinstance(exc, exceptions.NotAuthenticated):
-        return _single(401, ErrorCode.UNAUTHENTICATED, str(exc.detail))
+        # The same words as GraphQL's (one message source in the domain).
+        return _single(401, ErrorCode.UNAUTHENTICATED, AUTHENTICATION_REQUIRED)
     if isinstance(exc, exceptions.AuthenticationFailed):
         code = _known_code(exc.get_codes(), default=ErrorCode.TOKEN_INVALID)
         return _single(

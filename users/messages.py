@@ -16,3 +16,7 @@ EMAIL_REQUIRED = "An email address is required."
 EMAIL_INVALID = "Enter a valid email address."
 PASSWORD_REQUIRED = "A password is required."  # noqa: S105 (a message)
 NOT_TEXT = "Must be text."
+AUTHENTICATION_REQUIRED = (
+    "Authentication required: send a valid access token "
+    "as 'Authorization: Bearer <token>'."
+)

@@ -360,12 +360,16 @@ class DeactivateUser(OkPayload):
 # --- Token mutations (django-graphql-jwt's names and arguments) --------------------
 
 
-def _call(info: Any, operation, **kwargs):
+#: The refresh token's errors name the argument the client sent.
+REFRESH_TOKEN_FIELDS = {"token": "refresh_token"}
+
+
+def _call(info: Any, operation, fields: dict[str, str] | None = None, **kwargs):
     refuse_if_rate_limited(info.context)
     try:
         return operation(**kwargs)
     except ServiceError as exc:
-        raise from_service_error(exc, info.context) from exc
+        raise from_service_error(exc, info.context, fields) from exc
 
 
 class TokenPairMixin:
@@ -447,7 +451,13 @@ class RefreshToken(TokenPairMixin, graphene.Mutation):
     @classmethod
     def mutate(cls, root, info, refresh_token):
         return cls.from_pair(
-            _call(info, services.refresh, refresh_token=refresh_token, meta=_meta(info))
+            _call(
+                info,
+                services.refresh,
+                REFRESH_TOKEN_FIELDS,
+                refresh_token=refresh_token,
+                meta=_meta(info),
+            )
         )
 
 
@@ -463,7 +473,13 @@ class RevokeToken(graphene.Mutation):
 
     @classmethod
     def mutate(cls, root, info, refresh_token):
-        _call(info, services.logout, refresh_token=refresh_token, meta=_meta(info))
+        _call(
+            info,
+            services.logout,
+            REFRESH_TOKEN_FIELDS,
+            refresh_token=refresh_token,
+            meta=_meta(info),
+        )
         return cls(revoked=int(time.time()))
 
 
