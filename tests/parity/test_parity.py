@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -481,6 +482,11 @@ def _enrol_alice(world: World, settings: Any) -> None:
     enrol(world.alice)
 
 
+def _no_reuse_interval(world: World, settings: Any) -> None:
+    # The clock is frozen: a retry inside the interval would be a second tab.
+    settings.REFRESH_TOKEN_REUSE_INTERVAL = timedelta(0)
+
+
 def _one_registration(world: World, settings: Any) -> None:
     settings.RATE_LIMITS = {"register": ["1/h ip"]}
 
@@ -490,6 +496,7 @@ PREPARE = {
     "staff list, two-factor required but off": _require_staff_mfa,
     "login with two-factor on": _enrol_alice,
     "register malformed email reaches the rate limit": _one_registration,
+    "refresh reused": _no_reuse_interval,
 }
 
 #: The codes some cases must answer (each step's first code; None: success),
