@@ -41,8 +41,4 @@ LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_JSON else "plain"
 
 from core.sentry import init_sentry  # noqa: E402
 
-init_sentry(
-    SENTRY_DSN,
-    SENTRY_ENVIRONMENT,
-    env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
-)
+init_sentry(SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_TRACES_SAMPLE_RATE)
