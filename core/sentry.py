@@ -11,22 +11,27 @@ Three layers, the SDK's own first:
    their arguments masked) and logging (INFO+ as breadcrumbs, ERROR+ as events).
 2. ``EventScrubber`` with the SDK's denylist plus this API's credential names,
    both spellings (``current_password`` and GraphQL's ``currentPassword``), and
-   ``recursive=True`` so GraphQL ``variables`` nested in a body are reached. It
-   matches keys only.
+   ``recursive=True`` so nested bodies are reached; email addresses (and the
+   admin form's ``username``) are dropped as personal data. It matches keys
+   only.
 3. ``scrub_event`` (``before_send`` and ``before_send_transaction``), for what
    keys cannot show: a GraphQL document carrying a password as an inline
    literal (``tokenAuth(email: "…", password: "…")``) has its string literals
-   replaced, the JSON a multipart ``operations`` field or a GET ``variables``
-   parameter holds is filtered by key, query strings lose their credential
-   parameters, and every string in the event (log messages and breadcrumbs, the
-   console mail backend's output a worker logs, exception messages, URLs) has
-   Bearer credentials, JWTs, ``django.core.signing`` tokens and ``token=``-style
-   link parameters masked.
+   replaced, its variables (JSON, a multipart ``operations`` field, a GET
+   ``variables`` parameter) have every string masked whatever their names,
+   query strings lose their credential parameters, and every string in the
+   event (log messages and breadcrumbs, exception messages, URLs) has Bearer
+   credentials, JWTs, ``django.core.signing`` tokens and ``token=``-style link
+   parameters masked.
+   (A worker's stdout, where the console mail backend prints each email with
+   its link, is logged as ``celery.redirected``, which the Celery integration
+   already ignores.)
 
-Trade-off: events say less (no locals, no literal values in documents); the
-operation, the stack and the shape of the request stay, which is what finding
-a bug needs. Breadcrumbs leave the process only inside an event, so
-``scrub_event`` sees them there; no ``before_breadcrumb`` is needed.
+Trade-off: events say less (no locals, no literal or variable values in
+documents, no addresses); the operation, the stack and the shape of the
+request stay, which is what finding a bug needs. Breadcrumbs leave the
+process only inside an event, so ``scrub_event`` sees them there; no
+``before_breadcrumb`` is needed.
 """
 
 from __future__ import annotations
@@ -88,6 +93,7 @@ SENSITIVE_KEYS: tuple[str, ...] = (
 #: Personal data dropped while ``send_default_pii`` is off.
 PII_KEYS: tuple[str, ...] = (
     "email",
+    "username",  # the admin login form's name for the email
     "new_email",
     "old_email",
     "pending_email",

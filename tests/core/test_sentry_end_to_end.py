@@ -12,9 +12,11 @@ decoded envelopes must hold none of them, and must arrive (no vacuous pass).
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -61,6 +63,8 @@ def server(django_db_setup, django_db_blocker, sentry) -> Iterator[AppServer]:
             "SENTRY_ENVIRONMENT": "test",
             # Transactions too: they carry the request and must be as clean.
             "SENTRY_TRACES_SAMPLE_RATE": "1.0",
+            # The admin form test logs a staff member in with a password only.
+            "MFA_REQUIRED_FOR_STAFF": "false",
         },
         workers=1,
     )
@@ -92,23 +96,29 @@ def account(server) -> dict[str, str]:
     }
 
 
+#: Tables every login writes: the API's security events, the admin's session.
+FAULTY_TABLES = ("users_securityevent", "django_session")
+
+
 @pytest.fixture
 def security_events_refused() -> Iterator[None]:
-    """Make PostgreSQL refuse every new security event (a real database error)."""
+    """Make PostgreSQL refuse every new login record (a real database error)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE FUNCTION sentry_test_fault() RETURNS trigger LANGUAGE plpgsql "
             f"AS $$ BEGIN RAISE EXCEPTION '{FAULT}'; END $$"
         )
-        cursor.execute(
-            "CREATE TRIGGER sentry_test_fault BEFORE INSERT ON users_securityevent "
-            "FOR EACH ROW EXECUTE FUNCTION sentry_test_fault()"
-        )
+        for table in FAULTY_TABLES:
+            cursor.execute(
+                f"CREATE TRIGGER sentry_test_fault BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION sentry_test_fault()"
+            )
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER sentry_test_fault ON users_securityevent")
+            for table in FAULTY_TABLES:
+                cursor.execute(f"DROP TRIGGER sentry_test_fault ON {table}")
             cursor.execute("DROP FUNCTION sentry_test_fault()")
 
 
@@ -137,12 +147,26 @@ def _secrets(account: dict[str, str]) -> list[str]:
 def _from(agent: str):
     def matches(event: dict[str, Any]) -> bool:
         headers = (event.get("request") or {}).get("headers") or {}
-        return event.get("level") == "error" and headers.get("User-Agent") == agent
+        return headers.get("User-Agent") == agent
 
     return matches
 
 
+def _reported(sentry: FakeSentry, agent: str, secrets: list[str]) -> dict[str, Any]:
+    """The error event of the request sent as ``agent``, once its trace came too.
+
+    Both envelopes must arrive (the error, and the transaction that carries the
+    same request) and neither may hold a secret.
+    """
+    [envelope] = sentry.wait_for_events(_from(agent))
+    [trace] = sentry.wait_for_events(_from(agent), item_type="transaction")
+    _assert_clean(envelope, secrets)
+    _assert_clean(trace, secrets)
+    return _event(envelope)
+
+
 def _assert_clean(envelope: Envelope, secrets: list[str]) -> None:
+    assert envelope.raw
     leaked = [secret for secret in secrets if secret.encode() in envelope.raw]
     assert not leaked, f"Sentry received {leaked}:\n{envelope.raw[:6000]!r}"
 
@@ -177,9 +201,7 @@ def test_an_error_in_a_rest_view_reaches_sentry_without_a_secret(
         _headers(account, agent),
     )
     assert status == 500
-    [envelope] = sentry.wait_for_events(_from(agent))
-    _assert_clean(envelope, _secrets(account))
-    event = _event(envelope)
+    event = _reported(sentry, agent, _secrets(account))
     assert FAULT in json.dumps(event["exception"])
     assert event["request"]["data"]["password"] == "[Filtered]"
     assert "token=%5BFiltered%5D" in event["request"]["query_string"] or (
@@ -235,9 +257,7 @@ def test_an_error_in_a_graphql_resolver_reaches_sentry_without_a_secret(
         )
     assert status == 200, body
     assert json.loads(body)["errors"][0]["extensions"]["code"] == "INTERNAL_ERROR"
-    [envelope] = sentry.wait_for_events(_from(agent))
-    _assert_clean(envelope, _secrets(account))
-    event = _event(envelope)
+    event = _reported(sentry, agent, _secrets(account))
     assert FAULT in json.dumps(event["exception"])
     data = event["request"]["data"]
     if how == "inline":
@@ -246,3 +266,39 @@ def test_an_error_in_a_graphql_resolver_reaches_sentry_without_a_secret(
         assert 'password: "[Filtered]"' in data["query"]
     elif how == "multipart":
         assert json.loads(data["operations"])["variables"]["p"] == "[Filtered]"
+
+
+def test_an_error_behind_the_admin_login_form_reaches_sentry_without_a_secret(
+    server, sentry, account, security_events_refused
+):
+    from users.models import User
+
+    User.objects.filter(email=account["email"]).update(is_staff=True)
+    agent = "sentry-e2e/admin-form"
+    status, headers, page = server.request("GET", "/admin/login/")
+    assert status == 200
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
+    form_token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    body = urlencode(
+        {
+            "csrfmiddlewaretoken": form_token.group(1).decode(),
+            "username": account["email"],
+            "password": PASSWORD,
+            "next": f"/admin/?token={QUERY_STRING_SECRETS[0]}",
+        }
+    ).encode()
+    status, _, answer = server.request(
+        "POST",
+        f"/admin/login/?{QUERY_STRING}",
+        body,
+        _headers(
+            account,
+            agent,
+            **{"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        | {"Cookie": f"csrftoken={csrf_cookie}; sessionid={SESSION_COOKIE}"},
+    )
+    assert status == 500, answer[:3000]
+    event = _reported(sentry, agent, [*_secrets(account), csrf_cookie])
+    assert FAULT in json.dumps(event["exception"])
+    assert event["request"]["data"]["password"] == "[Filtered]"

@@ -185,13 +185,13 @@ def test_a_token_inside_free_text_is_masked_by_its_shape(tokens, kind):
     ],
 )
 def test_an_emailed_link_in_a_log_breadcrumb_is_masked(tokens, path, kind):
-    # What the console mail backend prints, and a worker logs, for each email.
+    # A log line quoting the link, as a debugging developer might write.
     link = f"https://app.example.test/{path}?token={tokens[kind]}"
     event = {
         "breadcrumbs": {
             "values": [
                 {
-                    "category": "celery.redirected",
+                    "category": "tasks.emails",
                     "message": f"Follow this link: {link}\n",
                     "level": "warning",
                 }

@@ -45,8 +45,9 @@ class Envelope:
     header: dict[str, Any]
     items: list[Item] = field(default_factory=list)
 
-    def events(self) -> list[dict[str, Any]]:
-        return [item.json() for item in self.items if item.type == "event"]
+    def events(self, item_type: str = "event") -> list[dict[str, Any]]:
+        """The payloads of the items of ``item_type`` ("event", "transaction")."""
+        return [item.json() for item in self.items if item.type == item_type]
 
 
 def parse_envelope(raw: bytes) -> Envelope:
@@ -151,15 +152,16 @@ class FakeSentry:
         matches: Callable[[dict[str, Any]], bool],
         count: int = 1,
         timeout: float = 30.0,
+        item_type: str = "event",
     ) -> list[Envelope]:
-        """Envelopes holding an event that ``matches``; wait until ``count`` came."""
+        """Envelopes holding an item that ``matches``; wait until ``count`` came."""
         deadline = time.monotonic() + timeout
         with self._condition:
             while True:
                 found = [
                     envelope
                     for envelope in self.envelopes
-                    if any(matches(event) for event in envelope.events())
+                    if any(matches(event) for event in envelope.events(item_type))
                 ]
                 left = deadline - time.monotonic()
                 if len(found) >= count or left <= 0:
