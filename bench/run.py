@@ -681,8 +681,11 @@ def main() -> None:
         )
         for name in ("project", "djoser", "graphene"):
             _manage(apps[name], base_env, project_dir, "migrate", "--noinput", "-v0")
-        refresh_tokens = int(
-            args.seconds * REFRESH_CAPACITY_PER_SECOND * (args.rounds + 1)
+        # Only the refresh rows spend refresh tokens.
+        refresh_tokens = (
+            int(args.seconds * REFRESH_CAPACITY_PER_SECOND * (args.rounds + 1))
+            if args.only in "refresh"
+            else 0
         )
         print("seeding ...", file=sys.stderr, flush=True)
         _seed(apps, base_env, project_dir, args.users, refresh_tokens, workdir)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
-_PREFIXES = ("/api/v1/", "/graphql/")
+from core.api_paths import API_PREFIXES
 
 
 class NoStoreMiddleware:
@@ -25,7 +25,7 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path.startswith(_PREFIXES):
+        if request.path.startswith(API_PREFIXES):
             # max-age=0, no-cache, no-store, must-revalidate, private + Expires.
             add_never_cache_headers(response)
             response.headers.setdefault("Pragma", "no-cache")

@@ -14,10 +14,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, TypeGuard
 
+import jwt
 from django.conf import settings
 from django.utils import timezone
+from rest_framework_simplejwt import state as token_backend_state
+from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken as _SimpleAccessToken
@@ -174,14 +178,65 @@ def past_absolute_lifetime(session: Session) -> bool:
     return session.ends_at <= timezone.now()
 
 
+@lru_cache(maxsize=4)
+def _decoder(backend: TokenBackend) -> tuple[jwt.PyJWT, dict[str, Any]]:
+    """PyJWT set up once per simplejwt backend: options, claims required, leeway.
+
+    The backend (``rest_framework_simplejwt.state.token_backend``) is built once
+    from ``SIMPLE_JWT``, as simplejwt itself uses it; only the per-request
+    wrapping (a ``Token`` object, its datetime conversions, option merging) is
+    left out. Every check stays: signature with the algorithm pinned to the
+    configured one (a token naming another, ``none`` included, is refused),
+    ``exp`` required and checked, ``aud`` and ``iss`` when configured, ``jti``
+    and the token type claim required; the type itself is compared by the caller.
+    """
+    required = ["exp", api_settings.JTI_CLAIM, api_settings.TOKEN_TYPE_CLAIM]
+    options = {
+        "verify_signature": True,
+        "verify_exp": True,
+        "verify_aud": backend.audience is not None,
+        "verify_iss": backend.issuer is not None,
+        "require": [claim for claim in required if claim],
+    }
+    decode_kwargs = {
+        "algorithms": [backend.algorithm],
+        "audience": backend.audience,
+        "issuer": backend.issuer,
+        "leeway": backend.get_leeway(),
+    }
+    return jwt.PyJWT(options=options), decode_kwargs  # type: ignore[arg-type]
+
+
+def _verified_payload(token_class: type[Token], raw: str) -> dict[str, Any]:
+    """Verify ``raw`` as simplejwt's ``token_class(raw)`` would, in one PyJWT call."""
+    backend = token_backend_state.token_backend
+    if backend.jwks_client is not None:
+        # Keys fetched per token (JWK_URL): simplejwt's own path.
+        return dict(token_class(raw).payload)  # type: ignore[arg-type]
+    decoder, decode_kwargs = _decoder(backend)
+    try:
+        payload = decoder.decode(
+            raw,
+            backend.get_verifying_key(raw),  # type: ignore[arg-type]
+            **decode_kwargs,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise ExpiredTokenError from exc
+    except jwt.InvalidTokenError as exc:
+        raise TokenError from exc
+    type_claim = api_settings.TOKEN_TYPE_CLAIM
+    if type_claim is not None and payload.get(type_claim) != token_class.token_type:
+        raise TokenError("Token has wrong type")
+    return payload
+
+
 def _decode(token_class: type[Token], raw: object) -> dict[str, Any]:
     if not isinstance(raw, str) or not raw or len(raw) > MAX_TOKEN_LENGTH:
         raise ServiceError(
             ErrorCode.TOKEN_INVALID, "The token is malformed.", field="token"
         )
     try:
-        # The stubs type the argument as a Token; simplejwt takes the encoded str.
-        payload = dict(token_class(raw).payload)  # type: ignore[arg-type]
+        payload = _verified_payload(token_class, raw)
     except ExpiredTokenError as exc:
         raise ServiceError(ErrorCode.TOKEN_EXPIRED, field="token") from exc
     except TokenError as exc:

@@ -59,13 +59,17 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # After CORS, so a browser can read the 413 it gets.
     "core.request_limits.RequestSizeLimitMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's browser-session middleware, skipped on /api/v1/ and /graphql/,
+    # where only the Authorization header authenticates (core/browser_middleware.py).
+    # CSRF stays Django's own, on every path (check --deploy looks for it; on the
+    # API it only reads a cookie, and every view there is exempt).
+    "core.browser_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.browser_middleware.AuthenticationMiddleware",
     # Marks a Django (admin) session verified by a second factor.
-    "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "core.browser_middleware.OTPMiddleware",
+    "core.browser_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
