@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -93,11 +94,16 @@ def _connections_to(pid: int, port: int) -> set[int]:
     return {inode for inode in _socket_inodes(pid) if peers.get(inode) == port}
 
 
-def _workers(server: AppServer) -> list[int]:
+def _workers(server: AppServer, count: int) -> list[int]:
+    """The master's ``count`` children, waiting for the last fork if need be."""
     assert server.process is not None
     master = server.process.pid
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [int(pid) for pid in children]
+    deadline = time.monotonic() + 30
+    while True:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        if len(children) >= count or time.monotonic() > deadline:
+            return [int(pid) for pid in children]
+        time.sleep(0.1)
 
 
 def _ports() -> tuple[int, int]:
@@ -112,7 +118,7 @@ def test_each_worker_holds_its_own_database_and_redis_connections(server, user):
     access = login(user).access
     headers = {"Authorization": f"Bearer {access}"}
     postgres, redis = _ports()
-    workers = _workers(server)
+    workers = _workers(server, 2)
     assert len(workers) == 2
 
     def me(_):
