@@ -27,7 +27,16 @@ from users.models import User
 
 #: Answers that mean "not these credentials"; any other ServiceError (a spent
 #: budget, the limiter down) propagates, so the caller can answer 429/503.
-_REFUSALS = frozenset({ErrorCode.INVALID_CREDENTIALS, ErrorCode.ACCOUNT_INACTIVE})
+#: Answers that mean "not these credentials": the form says so and logs no one in.
+#: An address with no canonical spelling (a look-alike) is one of them.
+_REFUSALS = frozenset(
+    {
+        ErrorCode.INVALID_CREDENTIALS,
+        ErrorCode.ACCOUNT_INACTIVE,
+        ErrorCode.EMAIL_INVALID,
+        ErrorCode.REQUIRED,
+    }
+)
 
 
 class AccountBackend(ModelBackend):

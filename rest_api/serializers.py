@@ -16,7 +16,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.settings import api_settings
 
-from users.validation import MAX_EMAIL_LENGTH, check_strings
+from users.email_address import MAX_EMAIL_LENGTH
+from users.validation import check_strings
 
 #: Unknown field names echoed back in an error must look like field names.
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")

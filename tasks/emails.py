@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 
 from tasks.outbox import sender
 from users.action_links import make_action_token, max_age
+from users.email_address import same_address
 from users.email_tokens import make_password_reset_token, make_verification_token
 from users.emails import Kind
 from users.models import SecurityEvent, User
@@ -61,7 +62,7 @@ def mask_email(email: str) -> str:
 
 
 def _same(a: str, b: str) -> bool:
-    return a.strip().lower() == b.strip().lower()
+    return same_address(a, b)
 
 
 def _load(user_id: int) -> User | None:

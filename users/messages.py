@@ -14,6 +14,13 @@ def too_long(limit: int) -> str:
 
 EMAIL_REQUIRED = "An email address is required."
 EMAIL_INVALID = "Enter a valid email address."
+
+
+def email_invalid(reason: str) -> str:
+    """Say that an address is refused, and why (``users.email_address``'s reason)."""
+    return f"{EMAIL_INVALID} {reason}"
+
+
 PASSWORD_REQUIRED = "A password is required."  # noqa: S105 (a message)
 NOT_TEXT = "Must be text."
 AUTHENTICATION_REQUIRED = (

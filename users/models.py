@@ -8,40 +8,82 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
-from django.db.models import CharField, F
-from django.db.models.functions import Lower
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-# ``email__lower=`` compiles to LOWER("email") = ..., which the functional unique
-# index serves (``iexact`` would compile to UPPER() and scan).
-CharField.register_lookup(Lower)
+from users.email_address import (
+    InvalidEmailAddress,
+    canonical_email,
+    canonical_email_or_none,
+)
 
 
 def normalize_email(email: str) -> str:
-    """Trim the address and lowercase its domain (the local part may be case-sensitive).
+    """Return the canonical spelling of an address (``users.email_address``).
 
-    Uniqueness is case-insensitive anyway, through a database constraint on
-    ``Lower(email)``; keeping the local part as typed is what the user expects to see.
+    Raises ``InvalidEmailAddress`` (a ``ValueError``) for text that is not an
+    address this service accepts; lookups use ``UserManager.by_email``, which
+    finds nothing for such text instead.
     """
-    email = (email or "").strip()
-    local, sep, domain = email.rpartition("@")
-    if not sep:
-        return email
-    return f"{local}@{domain.lower()}"
+    return canonical_email(email or "")
+
+
+def validate_canonical_email(value: str) -> None:
+    """Refuse an address without a canonical spelling (a model field validator).
+
+    On the email columns, so the Django admin's forms and ``createsuperuser``
+    (which clean the model field) refuse look-alikes as the API does.
+    """
+    try:
+        canonical_email(value)
+    except InvalidEmailAddress as exc:
+        raise ValidationError(str(exc), code="invalid") from exc
+
+
+class CanonicalEmailField(models.EmailField):
+    """An email column that only ever stores the canonical spelling.
+
+    Every ``save()`` and ``bulk_create()`` that writes the column goes through
+    ``pre_save``, which canonicalises the value (and refuses, loudly, one that
+    has no canonical spelling). So the plain unique index on the column is the
+    case-insensitive, look-alike-proof uniqueness check, the same on SQLite
+    and PostgreSQL. ``QuerySet.update()`` skips ``pre_save``: callers pass a
+    canonical value (``normalize_email``).
+    """
+
+    default_validators = [validate_email, validate_canonical_email]
+
+    def pre_save(self, model_instance, add):
+        value = super().pre_save(model_instance, add)
+        if value:
+            value = canonical_email(value)
+            setattr(model_instance, self.attname, value)
+        return value
 
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> "User":
-        """Look up by email, ignoring case, as logins do."""
-        return self.get(email__lower=normalize_email(username or "").lower())
+        """Look up by the canonical email, as logins do (any case, IDN or not)."""
+        email = canonical_email_or_none(username)
+        if email is None:
+            raise self.model.DoesNotExist("No user has that email address.")
+        return self.get(email=email)
 
-    def by_email(self, email: str) -> "models.QuerySet[User]":
-        """Filter on the email, case-insensitively, through the unique index."""
-        return self.filter(email__lower=normalize_email(email).lower())
+    def by_email(self, email: object) -> "models.QuerySet[User]":
+        """Filter on the canonical email through the column's unique index.
+
+        Text that is not a valid address matches nothing, whatever a row holds.
+        """
+        canonical = canonical_email_or_none(email)
+        if canonical is None:
+            return self.none()
+        return self.filter(email=canonical)
 
     def _create(self, email: str, password: str | None, **fields) -> "User":
         if not email:
@@ -68,18 +110,18 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]  # django-otp devices
-    """An account: the email is the login, unique whatever its case."""
+    """An account: the email is the login, stored in its one canonical spelling."""
 
-    # unique=True satisfies auth's USERNAME_FIELD check; the case-insensitive
-    # constraint below is the one that matters.
-    email = models.EmailField("email address", max_length=254, unique=True)
+    # Canonical (users.email_address): lower-case ASCII, so the plain unique
+    # index is case-insensitive and look-alike-proof on every database.
+    email = CanonicalEmailField("email address", max_length=254, unique=True)
     name = models.CharField(max_length=150, blank=True)
     bio = models.TextField(max_length=2000, blank=True)
     location = models.CharField(max_length=120, blank=True)
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     email_verified = models.BooleanField(default=False)
     # A requested new address; becomes ``email`` once verified through a link.
-    pending_email = models.EmailField(max_length=254, blank=True)
+    pending_email = CanonicalEmailField(max_length=254, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -98,13 +140,6 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
 
     class Meta:
         ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(
-                Lower("email"),
-                name="users_user_email_ci_unique",
-                violation_error_message="A user with this email already exists.",
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.email
@@ -202,7 +237,11 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
 
     def clean(self) -> None:
         super().clean()
-        self.email = normalize_email(self.email)
+        for name in ("email", "pending_email"):
+            value = getattr(self, name)
+            if value:
+                # An invalid one is reported by the field's validator already.
+                setattr(self, name, canonical_email_or_none(value) or value)
 
     def get_full_name(self) -> str:
         return self.name or self.email

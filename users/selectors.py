@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from users import messages
+from users.email_address import email_search_fragment
 from users.errors import ErrorCode, ServiceError
 from users.global_ids import decode_pk
 from users.models import SecurityEvent, Session, User
@@ -63,7 +64,12 @@ def search_users(
             field="search",
         )
     if term:
-        users = users.filter(Q(email__icontains=term) | Q(name__icontains=term))
+        matches = Q(name__icontains=term)
+        fragment = email_search_fragment(term)
+        if fragment:
+            # The column is canonical (lower-case ASCII): a plain contains.
+            matches |= Q(email__contains=fragment)
+        users = users.filter(matches)
     if is_active is not None:
         users = users.filter(is_active=is_active)
     return users

@@ -12,15 +12,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import ParamSpec, TypeVar
 
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.core.validators import validate_email as django_validate_email
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Field
 
 from users import messages
+from users.email_address import InvalidEmailAddress, canonical_email
 from users.errors import ErrorCode, FieldError, ServiceError
-from users.models import User, normalize_email
-
-MAX_EMAIL_LENGTH = 254
+from users.models import User
 
 
 def _max_length(name: str) -> int:
@@ -120,23 +118,23 @@ def require_credentials(*, email: object, password: object) -> None:
 
 
 def clean_email(value: object, *, field: str = "email") -> str:
-    """Normalise an address (trim, lowercase domain) or raise EMAIL_INVALID/REQUIRED."""
+    """Return the canonical spelling of an address or raise EMAIL_INVALID/REQUIRED.
+
+    The one email rule of every service that takes an address (register, login,
+    email change, reset request): ``users.email_address.canonical_email``
+    refuses whitespace, control and invisible format characters, a non-ASCII or
+    quoted local part, and encodes an IDN domain to punycode. Control
+    characters never get here: ``clean_strings`` refuses them first
+    (``INVALID_INPUT``), as in every other string.
+    """
     if not isinstance(value, str) or not value.strip():
         raise ServiceError(ErrorCode.REQUIRED, messages.EMAIL_REQUIRED, field=field)
-    email = normalize_email(value)
-    if len(email) > MAX_EMAIL_LENGTH:
-        raise ServiceError(
-            ErrorCode.EMAIL_INVALID,
-            messages.too_long(MAX_EMAIL_LENGTH),
-            field=field,
-        )
     try:
-        django_validate_email(email)
-    except ValidationError as exc:
+        return canonical_email(value)
+    except InvalidEmailAddress as exc:
         raise ServiceError(
-            ErrorCode.EMAIL_INVALID, messages.EMAIL_INVALID, field=field
+            ErrorCode.EMAIL_INVALID, messages.email_invalid(str(exc)), field=field
         ) from exc
-    return email
 
 
 def clean_profile_fields(values: dict[str, object]) -> dict[str, str]:

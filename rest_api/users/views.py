@@ -122,7 +122,7 @@ class TokenView(PublicAPIView):
         request_body=InputSerializer,
         responses={200: LoginSerializer},
         errors={
-            "email": [E.REQUIRED],
+            "email": [E.REQUIRED, E.EMAIL_INVALID],
             "password": [E.REQUIRED],
             None: [
                 E.INVALID_CREDENTIALS,
@@ -244,7 +244,7 @@ class PasswordResetView(PublicAPIView):
         tags=[AUTH],
         request_body=InputSerializer,
         responses={202: "Accepted, whether or not an account has this address."},
-        errors={"email": [E.REQUIRED], None: FAIL_CLOSED},
+        errors={"email": [E.REQUIRED, E.EMAIL_INVALID], None: FAIL_CLOSED},
     )
     def post(self, request: Request) -> Response:
         """Send a reset link if an active account has this address.

@@ -87,10 +87,10 @@ def test_register_creates_the_account_and_echoes_the_client_mutation_id(gql, com
     payload = result.data["register"]
     assert payload["errors"] == []
     assert payload["clientMutationId"] == "abc-1"
-    assert payload["user"]["email"] == "New.Person@example.com"
+    assert payload["user"]["email"] == "new.person@example.com"  # canonical
     assert payload["user"]["emailVerified"] is False
-    assert User.objects.filter(email="New.Person@example.com").exists()
-    assert [m.to for m in mail.outbox] == [["New.Person@example.com"]]
+    assert User.objects.filter(email="new.person@example.com").exists()
+    assert [m.to for m in mail.outbox] == [["new.person@example.com"]]
 
 
 def test_register_with_a_taken_email_in_another_case_says_email_taken(gql, user):

@@ -27,10 +27,10 @@ def test_register_creates_an_unverified_account_and_sends_a_verification_email(
         user = services.register(
             email="New@Example.COM", password=STRONG, name="New", meta=meta
         )
-    assert user.email == "New@example.com"
+    assert user.email == "new@example.com"  # the canonical spelling is lower-case
     assert not user.email_verified
     assert user.check_password(STRONG)
-    assert [m.to for m in mail.outbox] == [["New@example.com"]]
+    assert [m.to for m in mail.outbox] == [["new@example.com"]]
 
 
 def test_register_refuses_an_email_taken_in_another_case(meta):

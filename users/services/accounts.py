@@ -72,7 +72,7 @@ def update_profile(
     new_email = None
     if email is not None:
         new_email = clean_email(email)
-        if new_email.lower() == user.email.lower():
+        if new_email == user.email:  # both canonical
             new_email = None
         else:
             _check_email_change_password(user, password, meta)

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from users import events
 from users.action_links import consume_action_token
+from users.email_address import canonical_email_or_none, same_address
 from users.meta import RequestMeta
 from users.models import User
 from users.services.sessions import revoke_all_sessions
@@ -33,16 +34,17 @@ def cancel_email_change(*, token: str, meta: RequestMeta) -> User:
     """
     with transaction.atomic():
         link = consume_action_token(token, CANCEL_EMAIL_CHANGE)
-        old, new = str(link.data.get("old", "")), str(link.data.get("new", ""))
+        new = str(link.data.get("new", ""))
+        # None for an address with no canonical spelling (a link older than it).
+        old = canonical_email_or_none(link.data.get("old", ""))
         user = User.objects.select_for_update().get(pk=link.user.pk)
         fields: list[str] = []
-        if new and user.pending_email.lower() == new.lower():
+        if same_address(user.pending_email, new):
             user.pending_email = ""
             fields.append("pending_email")
         elif (
-            new
-            and old
-            and user.email.lower() == new.lower()
+            old is not None
+            and same_address(user.email, new)
             # Someone registered the old address meanwhile: the sessions still
             # die, the address stays (support has to sort that out).
             and not User.objects.by_email(old).exclude(pk=user.pk).exists()

@@ -8,11 +8,11 @@ from users import emails, events, ratelimits
 from users.email_tokens import check_password_reset_token
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
-from users.models import User, normalize_email
+from users.models import User
 from users.passwords import check_password, validate_new_password
 from users.services.sessions import open_session, revoke_all_sessions
 from users.tokens import TokenPair
-from users.validation import clean_strings
+from users.validation import clean_email, clean_strings
 
 
 @clean_strings
@@ -48,11 +48,12 @@ def request_password_reset(*, email: str, meta: RequestMeta) -> None:
     The request does the same work whatever the address: it publishes one task
     and the worker looks the account up (see ``tasks.emails``). So the answer,
     the queries and the timing do not reveal which addresses have accounts.
+    Text that is no address at all answers ``EMAIL_INVALID`` (or ``REQUIRED``)
+    first, which says nothing about accounts either; every spelling of one
+    address draws on one per-email budget.
     """
-    address = normalize_email(email) if isinstance(email, str) else ""
-    ratelimits.enforce("password_reset_request", meta=meta, subject=address.lower())
-    if not address or len(address) > 254:
-        return
+    address = clean_email(email)
+    ratelimits.enforce("password_reset_request", meta=meta, subject=address)
     emails.send_password_reset_email(address)
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from users import devices, emails, events, mfa, ratelimits
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
-from users.models import Session, User, normalize_email
+from users.models import Session, User
 from users.passwords import check_password
 from users.tokens import (
     SESSION_CLAIM,
@@ -25,7 +25,7 @@ from users.tokens import (
     session_is_usable,
     within_reuse_interval,
 )
-from users.validation import clean_strings, require_credentials
+from users.validation import clean_email, clean_strings, require_credentials
 
 
 def open_session(*, user: User, meta: RequestMeta) -> TokenPair:
@@ -113,15 +113,20 @@ def check_credentials(
     with a valid device token for this email draws on that device's budget
     (``login_known_device``), any other on the per-email one (``login``), so an
     attacker hammering an address cannot lock its owner's devices out.
+
+    The address is put in its canonical spelling first (``clean_email``): text
+    that is no address answers ``EMAIL_INVALID`` before any counter or hash (it
+    says nothing about accounts), and every spelling of one address (case, IDN
+    or punycode domain) draws on one budget and finds one account.
     """
     require_credentials(email=email, password=password)
-    email = normalize_email(email)
-    device = devices.recognise(device_token, email) if email else None
+    email = clean_email(email)
+    device = devices.recognise(device_token, email)
     if device is not None:
         ratelimits.enforce("login_known_device", meta=meta, subject=device.id)
     else:
-        ratelimits.enforce("login", meta=meta, subject=email.lower())
-    user = User.objects.by_email(email).first() if email else None
+        ratelimits.enforce("login", meta=meta, subject=email)
+    user = User.objects.by_email(email).first()
     if not check_password(user, password):
         # Written for unknown addresses too, in the same form (users.events).
         events.record_failed_login(user=user, meta=meta)

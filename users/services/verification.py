@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from users import emails, events, ratelimits
+from users.email_address import same_address
 from users.email_tokens import read_verification_token
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
@@ -38,13 +39,13 @@ def verify_email(
             )
             if user is None:
                 raise ServiceError(ErrorCode.TOKEN_INVALID, field="token")
-            if email.lower() == user.email.lower():
+            if same_address(email, user.email):
                 if user.email_verified:
                     raise ServiceError(ErrorCode.TOKEN_INVALID, _USED, field="token")
                 user.email_verified = True
                 user.save(update_fields=["email_verified"])
                 return user
-            if user.pending_email and email.lower() == user.pending_email.lower():
+            if user.pending_email and same_address(email, user.pending_email):
                 user.email = user.pending_email
                 user.pending_email = ""
                 user.email_verified = True
