@@ -23,7 +23,7 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.graphql.client import GraphQLClient
 from tests.rest.utils import client_for, codes
 from tests.rest.utils import login as rest_login
-from users import services
+from users import messages, services
 from users.email_address import (
     InvalidEmailAddress,
     canonical_email,
@@ -229,20 +229,29 @@ def test_graphql_email_change_to_a_look_alike_is_email_invalid(client, user):
     assert (error["field"], error["code"]) == ("email", "EMAIL_INVALID")
 
 
-def test_rest_answers_a_look_alike_with_the_domains_message():
+def test_both_surfaces_answer_a_look_alike_with_the_domains_message(client):
     response = APIClient().post(
         "/api/v1/auth/register/",
         {"email": "name@example.com\u200b", "password": STRONG},
         format="json",
     )
-    (error,) = response.json()["errors"]
+    (rest_error,) = response.json()["errors"]
+    result = GraphQLClient(client)(
+        """mutation ($input: RegisterInput!) {
+             register(input: $input) { errors { field code message } }
+           }""",
+        {"input": {"email": "name@example.com\u200b", "password": STRONG}},
+    )
+    (graphql_error,) = result.data["register"]["errors"]
     with pytest.raises(InvalidEmailAddress) as caught:
         canonical_email("name@example.com\u200b")
-    assert error == {
+    expected = {
         "field": "email",
         "code": "EMAIL_INVALID",
-        "message": str(caught.value),
+        "message": messages.email_invalid(str(caught.value)),
     }
+    assert rest_error == expected
+    assert graphql_error == expected
 
 
 def test_staff_search_finds_an_idn_address_by_any_spelling(staff):
