@@ -92,6 +92,11 @@ def pre_fork(server, worker):
 timeout = _env_int("GUNICORN_TIMEOUT", 30, minimum=1)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=1)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5, minimum=0)
+# The request line may be as long as nginx lets through (its 8k header buffers):
+# gunicorn's own default, 4094 bytes, would refuse a longer one with an HTML 414
+# that the proxy passes on, where the API promises JSON errors. nginx answers a
+# longer line itself, in the JSON error shape (docker/nginx/default.conf.template).
+limit_request_line = 8190
 
 # --- Proxy ----------------------------------------------------------------------
 # Addresses whose X-Forwarded-Proto gunicorn believes. Django makes its own

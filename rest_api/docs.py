@@ -22,9 +22,10 @@ from drf_yasg import openapi, renderers
 from drf_yasg.codecs import OpenAPICodecJson
 from drf_yasg.generators import OpenAPISchemaGenerator
 from drf_yasg.inspectors import ReferencingSerializerInspector, SwaggerAutoSchema
-from drf_yasg.utils import get_serializer_ref_name
+from drf_yasg.utils import get_produces, get_serializer_ref_name
 from drf_yasg.views import get_schema_view
 from rest_framework import permissions, serializers
+from rest_framework.settings import api_settings
 
 from core.vendor import page_assets
 from users.errors import DESCRIPTIONS, ErrorCode, http_status
@@ -187,12 +188,57 @@ class AutoSchema(SwaggerAutoSchema):
             responses.setdefault(status, response)
         return responses
 
+    def get_request_body_parameters(self, consumes: list[str]) -> list[Any]:
+        """Let a PATCH body be left out: no field given changes nothing.
+
+        The same as GraphQL's ``updateProfile(input: {})``; every other body is
+        required.
+        """
+        parameters = super().get_request_body_parameters(consumes)
+        if self.method.upper() == "PATCH":
+            for parameter in parameters:
+                if parameter.get("in") == openapi.IN_BODY:
+                    parameter.required = False
+        return parameters
+
     def get_response_schemas(self, response_serializers: dict[str, Any]) -> dict:
         responses = super().get_response_schemas(response_serializers)
         for status, response in responses.items():
             if not response.get("description"):
                 response.description = http.HTTPStatus(int(status)).phrase + "."
         return responses
+
+
+class SchemaGenerator(OpenAPISchemaGenerator):
+    """drf-yasg's generator, with media types per operation (Swagger 2.0).
+
+    An operation whose success answers have no content (202, 204) must not
+    claim it produces JSON for them; Swagger 2.0 declares media types per
+    operation only, so such an operation declares none, and the others name
+    ``application/json`` themselves (there is no document-wide ``produces``
+    that would apply to every operation).
+    """
+
+    def get_schema(self, request: Any = None, public: bool = False) -> Any:
+        schema = super().get_schema(request, public)
+        schema.pop("produces", None)
+        return schema
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+        produces = get_produces(api_settings.DEFAULT_RENDERER_CLASSES)
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        successes = [
+            response
+            for status, response in operation.responses.items()
+            if str(status).startswith("2")
+        ]
+        if any("schema" in response for response in successes):
+            operation.setdefault("produces", produces)
+        else:
+            operation.pop("produces", None)
+        return operation
 
 
 class SerializerInspector(ReferencingSerializerInspector):
@@ -222,6 +268,7 @@ class ReDocRenderer(renderers.ReDocRenderer):
 
 schema_view = get_schema_view(
     INFO,
+    generator_class=SchemaGenerator,
     public=True,
     authentication_classes=[],
     permission_classes=[permissions.AllowAny],
@@ -242,7 +289,5 @@ def redoc_view() -> Callable[..., Any]:
 
 def render_schema(url: str = SNAPSHOT_URL) -> str:
     """Render the Swagger document as the committed snapshot has it."""
-    schema = OpenAPISchemaGenerator(info=INFO, url=url).get_schema(
-        request=None, public=True
-    )
+    schema = SchemaGenerator(info=INFO, url=url).get_schema(request=None, public=True)
     return OpenAPICodecJson(validators=[], pretty=True).encode(schema).decode()

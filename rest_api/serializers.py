@@ -112,6 +112,13 @@ class TextField(serializers.CharField):
         pattern = NO_CONTROLS_MULTILINE if multiline else NO_CONTROLS
         self.Meta = _SchemaRules(lambda: {"pattern": pattern, **(rules or {})})
 
+    def to_internal_value(self, data: Any) -> str:
+        # A JSON number is not a string (DRF's CharField would take 0 as "0"):
+        # the schema says string, so a client sending 0 has a bug to hear about.
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return data
+
 
 def email_field(**kwargs: Any) -> TextField:
     """Declare an email address; its form and length are ``clean_email``'s."""

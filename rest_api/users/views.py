@@ -108,7 +108,7 @@ class RegisterView(PublicAPIView):
 
 class TokenView(PublicAPIView):
     class InputSerializer(StrictSerializer):
-        email = TextField()
+        email = email_field()
         password = PasswordField()
         device_token = TextField(
             required=False,
@@ -236,7 +236,7 @@ class LogoutView(PublicAPIView):
 
 class PasswordResetView(PublicAPIView):
     class InputSerializer(StrictSerializer):
-        email = TextField()
+        email = email_field()
 
     @swagger_auto_schema(
         operation_id="requestPasswordReset",
@@ -457,7 +457,10 @@ class AvatarView(APIView):
 
     class InputSerializer(StrictSerializer):
         avatar = serializers.FileField(
-            allow_empty_file=True, help_text="A PNG, JPEG, GIF or WebP image."
+            # An empty file is the domain's FILE_INVALID, not DRF's own error.
+            allow_empty_file=True,
+            help_text="A non-empty PNG, JPEG or WebP image, at most 5 MB and "
+            "4096x4096 px (animated images are refused).",
         )
 
     @swagger_auto_schema(
