@@ -40,6 +40,8 @@ RECOVERY_CODE_LENGTH = 10
 TOTP_SECRET_BYTES = 20
 #: An MFA token is ``token_urlsafe(32)``: 43 characters.
 MAX_MFA_TOKEN_LENGTH = 64
+#: Longest code looked at (a TOTP code is 6 digits, a recovery code shorter).
+MAX_CODE_LENGTH = 64
 
 CodeKind = Literal["totp", "recovery"]
 
@@ -173,7 +175,7 @@ def check_code(user: User, code: object, *, field: str = "code") -> CodeCheck:
     ``MFA_CODE_INVALID`` for a wrong, reused or malformed code and
     ``RATE_LIMITED`` while the device's exponential back-off is running.
     """
-    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+    if not isinstance(code, str) or not code.strip() or len(code) > MAX_CODE_LENGTH:
         raise ServiceError(ErrorCode.MFA_CODE_INVALID, _WRONG_CODE, field=field)
     with transaction.atomic():
         totp = (

@@ -215,3 +215,15 @@ def test_change_password_with_a_weak_new_password_says_why(auth_api):
         PASSWORD, {"current_password": DEFAULT_PASSWORD, "new_password": "12345678"}
     )
     assert ("PASSWORD_ENTIRELY_NUMERIC", "new_password") in codes(response)
+
+
+def test_patch_me_without_a_body_changes_nothing(auth_api, user):
+    name = user.name
+    response = auth_api.patch(ME)
+    assert response.status_code == 200
+    assert response.json()["name"] == name
+
+
+def test_a_number_where_a_string_is_declared_is_invalid_input(api):
+    response = api.post("/api/v1/auth/password/reset/", {"email": 0}, format="json")
+    assert codes(response) == [("INVALID_INPUT", "email")]

@@ -183,3 +183,63 @@ def test_swagger_ui_loads_the_schema_with_its_query(api):
     response = api.get("/api/docs/?format=openapi")
     assert response.status_code == 200
     assert response.json()["swagger"] == "2.0"
+
+
+# --- What the services enforce is declared (issue 13, item 4) ----------------------
+
+
+def _body(schema, operation_path, method):
+    operation = schema["paths"][operation_path][method]
+    (body,) = [p for p in operation["parameters"] if p["in"] == "body"]
+    ref = body["schema"]["$ref"].rpartition("/")[2]
+    return body, schema["definitions"][ref]["properties"]
+
+
+def test_new_passwords_declare_the_length_the_validators_enforce(schema):
+    for path, method, field in [
+        ("/auth/register/", "post", "password"),
+        ("/auth/password/reset/confirm/", "post", "new_password"),
+        ("/users/me/password/", "post", "new_password"),
+    ]:
+        _, properties = _body(schema, path, method)
+        assert properties[field]["minLength"] == 10
+        assert properties[field]["maxLength"] == 128
+
+
+def test_every_request_string_declares_the_no_control_characters_pattern(schema):
+    for definition in schema["definitions"].values():
+        for name, prop in definition.get("properties", {}).items():
+            body = definition.get("additionalProperties") is False
+            if body and prop.get("type") == "string" and not prop.get("readOnly"):
+                assert "pattern" in prop, name
+
+
+def test_register_email_is_a_non_blank_address(schema):
+    _, properties = _body(schema, "/auth/register/", "post")
+    assert properties["email"]["format"] == "email"
+    assert properties["email"]["minLength"] == 1
+
+
+def test_empty_successes_claim_no_media_type(schema):
+    assert "produces" not in schema
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            successes = [
+                r for s, r in operation["responses"].items() if s.startswith("2")
+            ]
+            has_body = any("schema" in r for r in successes)
+            assert (operation.get("produces") == ["application/json"]) == has_body, (
+                method,
+                path,
+            )
+
+
+def test_the_profile_patch_body_is_optional(schema):
+    body, _ = _body(schema, "/users/me/", "patch")
+    assert body["required"] is False
+
+
+def test_the_avatar_help_offers_only_the_accepted_formats(schema):
+    assert "GIF" not in json.dumps(schema)

@@ -101,3 +101,12 @@ def test_schemathesis_finds_nothing_with_a_staff_token(server, tmp_path):
     token = login(StaffFactory()).access
     result = schemathesis_run(server, tmp_path / "schemathesis.toml", token)
     _assert_clean(result, server)
+
+
+def test_a_long_request_line_gets_the_json_error_not_gunicorn_html(server):
+    # 5 KB of cursor: over gunicorn's default 4094-byte line, under nginx's 8 KB.
+    status, headers, body = server.request(
+        "GET", "/api/v1/users/me/activity/?after=" + "a" * 5000
+    )
+    assert headers["Content-Type"].startswith("application/json"), body[:200]
+    assert status == 401  # anonymous: refused as such, in the API's error shape
