@@ -16,7 +16,6 @@ from typing import Any
 
 import graphql
 import pytest
-from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
@@ -24,7 +23,7 @@ from hypothesis_graphql import Mode, from_schema
 from graphql_api.schema import schema
 from tests.factories import UserFactory
 from tests.graphql.client import login
-from tests.services.live import AppServer, database_url
+from tests.services.live import AppServer, unlimited_test_app
 
 pytestmark = [pytest.mark.http]
 
@@ -47,20 +46,8 @@ def server(django_db_setup, django_db_blocker):
     Rate limits are off here so that generated operations reach the services
     (the limits have their own tests).
     """
-    with django_db_blocker.unblock():
-        name = connection.settings_dict["NAME"]
-    app = AppServer(
-        env={
-            "DJANGO_SETTINGS_MODULE": "core.settings.test",
-            "DATABASE_URL": database_url(name),
-            "RATELIMIT_ENABLE": "false",
-        }
-    )
-    app.start()
-    try:
+    with unlimited_test_app(django_db_blocker) as app:
         yield app
-    finally:
-        app.stop()
 
 
 @pytest.fixture

@@ -17,11 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tests.factories import StaffFactory
 from tests.rest.utils import login
-from tests.services.live import ROOT, AppServer, database_url
+from tests.services.live import ROOT, AppServer, unlimited_test_app
 
 # Committed data, so the server process sees it (and the tables exist).
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,20 +37,8 @@ def server(django_db_setup, django_db_blocker):
     Rate limits are off so that generated requests reach the services (the
     limits have their own tests); 429s would only hide what lies behind.
     """
-    with django_db_blocker.unblock():
-        name = connection.settings_dict["NAME"]
-    app = AppServer(
-        env={
-            "DJANGO_SETTINGS_MODULE": "core.settings.test",
-            "DATABASE_URL": database_url(name),
-            "RATELIMIT_ENABLE": "false",
-        }
-    )
-    app.start()
-    try:
+    with unlimited_test_app(django_db_blocker) as app:
         yield app
-    finally:
-        app.stop()
 
 
 def schemathesis_run(

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,3 +142,28 @@ def production_app(database_name: str, *, workers: int = 1) -> AppServer:
     )
     app.env.pop("NUM_TRUSTED_PROXIES", None)
     return app
+
+
+@contextmanager
+def unlimited_test_app(django_db_blocker: Any) -> Iterator[AppServer]:
+    """Run the application behind gunicorn on this worker's test database.
+
+    Rate limits are off so that generated requests reach the services (the
+    limits have their own tests). For module-scoped fixtures of the fuzzers.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        name = connection.settings_dict["NAME"]
+    app = AppServer(
+        env={
+            "DJANGO_SETTINGS_MODULE": "core.settings.test",
+            "DATABASE_URL": database_url(name),
+            "RATELIMIT_ENABLE": "false",
+        }
+    )
+    app.start()
+    try:
+        yield app
+    finally:
+        app.stop()
