@@ -35,7 +35,8 @@ def redis_down(redis_server):
     try:
         yield redis_server
     finally:
-        redis_server.start()
+        if not redis_server.running:  # the test may have brought it back itself
+            redis_server.start()
         wait_for_port(redis_server.port)
         cache.clear()
 

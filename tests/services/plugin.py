@@ -19,6 +19,7 @@ from tests.services.servers import PostgresServer, RedisServer
 
 READY_FLAG = "ACCOUNTS_TEST_SERVICES"
 redis_key = pytest.StashKey[RedisServer]()
+postgres_key = pytest.StashKey[PostgresServer]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -33,6 +34,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
         postgres.start()
         redis.start()
         early_config.stash[redis_key] = redis
+        early_config.stash[postgres_key] = postgres
         os.environ.update(
             {
                 READY_FLAG: "1",
@@ -51,3 +53,12 @@ def redis_server(pytestconfig) -> RedisServer:
         return pytestconfig.stash[redis_key]
     except KeyError:
         pytest.skip("the Redis server belongs to the xdist controller")
+
+
+@pytest.fixture(scope="session")
+def postgres_server(pytestconfig) -> PostgresServer:
+    """The suite's PostgreSQL server, which a test may halt and start again."""
+    try:
+        return pytestconfig.stash[postgres_key]
+    except KeyError:
+        pytest.skip("the PostgreSQL server belongs to the xdist controller")

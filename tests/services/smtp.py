@@ -7,6 +7,8 @@ that a transient failure is retried, without patching any function.
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import email
 import email.policy
 import socket
@@ -29,10 +31,35 @@ class _Handler:
     def __init__(self, server: FakeSMTPServer) -> None:
         self.server = server
 
+    async def handle_RCPT(
+        self,
+        smtp: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        """Accept any recipient; stall first when told to (a slow relay)."""
+        with self.server.lock:
+            stall = self.server.stalls_left > 0
+            if stall:
+                self.server.stalls_left -= 1
+                self.server.stalled += 1
+        if stall:
+            # Mid-conversation: no DATA yet, so a client that dies here has
+            # delivered nothing, as with a real relay.
+            await asyncio.sleep(self.server.stall_seconds)
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
     async def handle_DATA(
         self, smtp: SMTP, session: Session, envelope: Envelope
     ) -> str:
         with self.server.lock:
+            if time.monotonic() < self.server.refuse_until:
+                self.server.refused += 1
+                return "421 Service not available, try again later"
             if self.server.refusals_left > 0:
                 self.server.refusals_left -= 1
                 self.server.refused += 1
@@ -52,6 +79,10 @@ class FakeSMTPServer:
         self.messages: list[EmailMessage] = []
         self.refusals_left = 0
         self.refused = 0
+        self.refuse_until = 0.0
+        self.stalls_left = 0
+        self.stalled = 0
+        self.stall_seconds = 0.0
         self.port = _free_port()
         self._controller = Controller(
             _Handler(self), hostname="127.0.0.1", port=self.port
@@ -73,6 +104,35 @@ class FakeSMTPServer:
             self.messages.clear()
             self.refusals_left = 0
             self.refused = 0
+            self.refuse_until = 0.0
+            self.stalls_left = 0
+            self.stalled = 0
+
+    def refuse_for(self, seconds: float) -> None:
+        """Answer every delivery with a transient 421 for ``seconds``."""
+        with self.lock:
+            self.refuse_until = time.monotonic() + seconds
+
+    def stall_next(self, count: int, seconds: float) -> None:
+        """Hold the next ``count`` conversations ``seconds`` before accepting RCPT."""
+        with self.lock:
+            self.stalls_left = count
+            self.stall_seconds = seconds
+
+    def wait_until_stalled(self, count: int = 1, timeout: float = 30.0) -> None:
+        """Return once ``count`` conversations are (or were) held at RCPT."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.stalled >= count:
+                    return
+            time.sleep(0.02)
+        raise AssertionError(f"no delivery reached the SMTP server in {timeout}s")
+
+    def copies_by_message_id(self) -> collections.Counter[str]:
+        """How many times each Message-ID arrived (a duplicate shows as 2+)."""
+        with self.lock:
+            return collections.Counter(str(m["Message-ID"]) for m in self.messages)
 
     def refuse_next(self, count: int) -> None:
         """Answer the next ``count`` deliveries with a transient 421."""

@@ -1,36 +1,47 @@
-"""A real Celery worker process for task tests.
+"""A real ``celery worker`` process for task tests, and publishing to it.
 
-It runs the project's Celery app against the suite's Redis (a broker database
-of its own) and PostgreSQL (the test database, so it sees what the test
-committed), and sends mail over SMTP to whatever ``EMAIL_URL`` it is given.
+The worker is a subprocess, not ``celery.contrib.testing``'s in-process
+``start_worker``: the fault tests kill it (or its pool child) with SIGKILL and
+restart Redis under it, which only a separate process survives the way a
+deployment would. It runs the project's Celery app against the suite's Redis
+(the broker database of ``settings.CELERY_BROKER_URL``, never the cache's) and
+PostgreSQL (the test database, so it sees what the test committed), and sends
+mail over SMTP to whatever ``EMAIL_URL`` it is given.
+
+The test process publishes to the same broker URL its own settings name, so
+switching from eager tasks to real publishing is one public setting
+(``task_always_eager``): no connection or producer pool is touched by hand.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
-from kombu import pools
 
 ROOT = Path(__file__).resolve().parents[2]
-_POOL_GROUPS = (pools.producers, pools.connections)
-BROKER_DB = 5
+
+#: Short retry backoff for tests (seconds): SMTP refusals retry within seconds.
+TEST_WORKER_ENV = {
+    "OUTBOX_RETRY_BACKOFF": "1",
+    "OUTBOX_RETRY_BACKOFF_MAX": "2",
+}
 
 
 def broker_url() -> str:
-    """A Redis database of its own (one per xdist process), never the cache's."""
-    xdist_index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
-    base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
-    return f"{base}/{BROKER_DB + xdist_index}"
+    """The broker the test process publishes to, and so the worker consumes."""
+    return settings.CELERY_BROKER_URL
 
 
 def current_database_url() -> str:
@@ -42,10 +53,9 @@ def current_database_url() -> str:
     return f"postgres://{auth}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
-@contextmanager
-def celery_worker(email_url: str, timeout: float = 60.0) -> Iterator[None]:
-    """Run ``celery worker`` until the block exits; wait until it is ready."""
-    env = {
+def worker_env(email_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a worker (or relay) process on the suite's services."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "core.settings.dev",
         "DEBUG": "false",
@@ -57,70 +67,111 @@ def celery_worker(email_url: str, timeout: float = 60.0) -> Iterator[None]:
         "EMAIL_URL": email_url,
         "FRONTEND_URL": "https://app.example.test",
         "PYTHONPATH": str(ROOT),
+        **TEST_WORKER_ENV,
+        **extra,
     }
-    with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
+
+
+@dataclass
+class CeleryWorker:
+    """``celery -A core worker`` that a test can stop, restart and kill.
+
+    ``pool="prefork"`` (one child) is for killing the child that runs a task:
+    the parent sees the child lost and, with ``reject_on_worker_lost``, hands
+    the message back to the broker. ``solo`` runs tasks in the one process.
+    """
+
+    email_url: str
+    pool: str = "solo"
+    env: dict[str, str] = field(default_factory=dict)
+    timeout: float = 60.0
+    process: subprocess.Popen | None = None
+    log: Path = field(default_factory=lambda: Path(tempfile.mkstemp(suffix=".log")[1]))
+
+    def start(self) -> None:
+        if self.running:
+            return
         command = [sys.executable, "-m", "celery", "-A", "core", "worker"]
-        command += ["--pool=solo", "--loglevel=INFO", "--without-gossip"]
+        command += [f"--pool={self.pool}", "--loglevel=INFO", "--without-gossip"]
         command += ["--without-mingle", "--without-heartbeat"]
-        command += ["--hostname", f"test-{os.getpid()}@localhost"]
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + timeout
-            while " ready." not in Path(log.name).read_text():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "the Celery worker did not start:\n"
-                        + Path(log.name).read_text()[-3000:]
-                    )
-                time.sleep(0.1)
-            yield
-        finally:
-            process.terminate()
+        if self.pool == "prefork":
+            command += ["--concurrency=1"]
+        command += ["--hostname", f"test-{os.getpid()}-{id(self)}@localhost"]
+        start = self.log.stat().st_size if self.log.exists() else 0
+        with self.log.open("a") as output:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=worker_env(self.email_url, **self.env),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + self.timeout
+        while " ready." not in self.log_text(start):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "the Celery worker did not start:\n" + self.log_text(start)[-3000:]
+                )
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Warm shutdown: the task in hand finishes, nothing is lost."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
             try:
-                process.wait(timeout=15)
+                self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker: no shutdown, no acknowledgement, nothing."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    def pool_children(self) -> list[int]:
+        """The pids of the prefork pool's children (none for ``solo``)."""
+        if not self.running:
+            return []
+        assert self.process is not None
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()]
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_text(self, start: int = 0) -> str:
+        with self.log.open("rb") as log:
+            log.seek(start)
+            return log.read().decode("utf-8", "replace")
 
 
 @contextmanager
-def publishing_to(url: str, **overrides: object) -> Iterator[None]:
-    """Make this process's Celery app publish to ``url`` instead of running eagerly.
+def celery_worker(email_url: str, **options: object) -> Iterator[CeleryWorker]:
+    """Run a worker until the block exits; it is ready when the block starts."""
+    worker = CeleryWorker(email_url, **options)  # type: ignore[arg-type]
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        worker.log.unlink(missing_ok=True)
 
-    The app caches its connection and producer pools, and kombu keeps producer
-    pools in a process-wide registry keyed by broker URL: the live ones are
-    parked so the override takes effect, the ones made inside the block are
-    closed and dropped from the registry (or the next block would publish
-    through a closed pool), and the parked ones are put back untouched.
-    """
+
+@contextmanager
+def publishing() -> Iterator[None]:
+    """Tasks applied inside the block go to the broker instead of running here."""
     from core.celery import app
 
-    changes = {
-        "task_always_eager": False,
-        "broker_url": url,
-        "broker_write_url": None,
-        **overrides,
-    }
-    saved = {key: app.conf[key] for key in changes}
-    saved_pools = app._pool, app.amqp._producer_pool
-    registered = {id(pool) for group in _POOL_GROUPS for pool in group.values()}
-    app._pool = app.amqp._producer_pool = None
-    app.conf.update(changes)
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False
     try:
         yield
     finally:
-        app.conf.update(saved)
-        if app._pool is not None:
-            app._pool.force_close_all()
-        for group in _POOL_GROUPS:
-            for key, pool in list(group.items()):
-                if id(pool) not in registered:
-                    pool.force_close_all()
-                    dict.__delitem__(group, key)  # keys are already eq-hashed
-        app._pool, app.amqp._producer_pool = saved_pools
+        app.conf.task_always_eager = saved

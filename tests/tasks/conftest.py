@@ -1,13 +1,13 @@
 """A local SMTP server, a local Sentry and a real Celery worker, for task tests."""
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 
 import pytest
 
 from tests.services.sentry import FakeSentry
 from tests.services.smtp import FakeSMTPServer
-from tests.services.worker import broker_url, celery_worker, publishing_to
+from tests.services.worker import CeleryWorker, celery_worker
+from tests.services.worker import publishing as publishing_to_broker
 
 
 @pytest.fixture(scope="session")
@@ -37,22 +37,24 @@ def sentry_ingest() -> Iterator[FakeSentry]:
 @pytest.fixture(scope="session")
 def worker(
     django_db_setup, django_db_blocker, smtp_server, sentry_ingest
-) -> Iterator[None]:
+) -> Iterator[CeleryWorker]:
     """A ``celery worker`` process on the suite's Redis and test database.
 
-    It inherits ``SENTRY_DSN`` (set only while it starts), so every task test
-    runs with the SDK and its scrubbing on, as a deployed worker does.
+    It reports to the local Sentry (``SENTRY_DSN``, on every restart too), so
+    every task test runs with the SDK and its scrubbing on, as a deployed
+    worker does.
     """
-    with ExitStack() as stack:
-        with pytest.MonkeyPatch.context() as environment:
-            environment.setenv("SENTRY_DSN", sentry_ingest.dsn)
-            environment.setenv("SENTRY_ENVIRONMENT", "test")
-            stack.enter_context(celery_worker(email_url=smtp_server.url))
-        yield
+    sentry = {"SENTRY_DSN": sentry_ingest.dsn, "SENTRY_ENVIRONMENT": "test"}
+    with celery_worker(email_url=smtp_server.url, env=sentry) as running:
+        yield running
 
 
 @pytest.fixture
-def publishing(worker) -> Iterator[None]:
-    """Tasks published by this test go through Redis to the worker."""
-    with publishing_to(broker_url()):
-        yield
+def publishing(worker: CeleryWorker) -> Iterator[CeleryWorker]:
+    """Tasks published by this test go through Redis to the worker.
+
+    A test may stop or kill the worker; it runs again for the next test.
+    """
+    with publishing_to_broker():
+        yield worker
+    worker.start()

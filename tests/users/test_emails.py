@@ -1,8 +1,6 @@
 import io
 import logging
 import re
-import socket
-from contextlib import contextmanager
 from unittest import mock
 
 import pytest
@@ -12,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tests.factories import UserFactory
-from tests.services.worker import publishing_to
+from tests.services.worker import publishing
 from users import emails, events, outbox
 from users.email_tokens import (
     check_password_reset_token,
@@ -279,26 +277,11 @@ def test_sending_logs_neither_the_token_nor_the_link(
         assert _link(message, path) not in caplog.text
 
 
-@contextmanager
-def _unreachable_broker():
-    """Point the live Celery app at a closed loopback port, then restore it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with publishing_to(
-        f"redis://127.0.0.1:{port}/0",
-        broker_connection_retry=False,
-        broker_connection_max_retries=0,
-        task_publish_retry=False,
-    ):
-        yield
-
-
 def test_a_broker_outage_after_commit_leaves_the_row_for_the_relay(
-    django_capture_on_commit_callbacks, caplog
+    django_capture_on_commit_callbacks, caplog, redis_down
 ):
     user = UserFactory()
-    with _unreachable_broker(), django_capture_on_commit_callbacks(execute=True):
+    with publishing(), django_capture_on_commit_callbacks(execute=True):
         emails.send_password_reset_email(user.email)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     [warning] = [r for r in caplog.records if r.name == "users.outbox"]
@@ -309,6 +292,7 @@ def test_a_broker_outage_after_commit_leaves_the_row_for_the_relay(
     assert mail.outbox == []
 
     # The broker is back (eager here): the relay delivers what waited.
+    redis_down.start()
     OutboxMessage.objects.update(next_attempt_at=timezone.now())
     call_command("relay_outbox", stdout=io.StringIO())
     row.refresh_from_db()
