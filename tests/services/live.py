@@ -70,11 +70,26 @@ class AppServer:
             if self.process.poll() is not None:
                 raise ServiceUnavailable(f"gunicorn exited:\n{self.log.read_text()}")
             try:
-                if self.request("GET", "/healthz/")[0] == 200:
+                if (
+                    self.request("GET", "/healthz/")[0] == 200
+                    and len(self.worker_pids()) >= self.workers
+                ):
                     return
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise ServiceUnavailable(f"gunicorn did not answer:\n{self.log.read_text()}")
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers forked so far (one answering is not all of them)."""
+        if self.process is None:
+            return []
+        master = self.process.pid
+        children = Path(f"/proc/{master}/task/{master}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
