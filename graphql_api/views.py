@@ -33,7 +33,7 @@ from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast
 from graphql.execution import execute
 
-from core import json_input
+from core import database_outage, json_input
 from core.vendor import page_assets
 from graphql_api import documents, persisted
 from graphql_api.validation import check_document
@@ -167,6 +167,13 @@ class AccountsGraphQLView(GraphQLView):
             return _json_error(
                 400, ErrorCode.INVALID_INPUT, "The request is malformed."
             )
+        except database_outage.OUTAGE_ERRORS as exc:
+            database_outage.log_outage(exc, "graphql")
+            response = _json_error(
+                503, ErrorCode.SERVICE_UNAVAILABLE, database_outage.MESSAGE
+            )
+            response["Retry-After"] = database_outage.RETRY_AFTER
+            return response
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         if request.method != "POST":
@@ -270,7 +277,7 @@ class AccountsGraphQLView(GraphQLView):
             )
         try:
             # Every resolver is synchronous, so this is never an awaitable.
-            return execute(  # type: ignore[return-value]
+            result: ExecutionResult = execute(  # type: ignore[assignment]
                 schema,
                 checked,
                 root_value=self.get_root_value(request),
@@ -280,8 +287,12 @@ class AccountsGraphQLView(GraphQLView):
                 middleware=self.get_middleware(request),
                 execution_context_class=self.execution_context_class,
             )
+        except database_outage.OUTAGE_ERRORS:
+            raise  # dispatch answers 503
         except Exception as exc:  # rendered by format_error as INTERNAL_ERROR
             return ExecutionResult(errors=[exc])  # type: ignore[list-item]
+        _raise_database_outage(result)
+        return result
 
     @staticmethod
     def format_error(error: Exception) -> dict[str, Any]:
@@ -314,6 +325,19 @@ class AccountsGraphQLView(GraphQLView):
         if not settings.GRAPHQL_INTROSPECTION:
             formatted["message"] = _SUGGESTION.sub("", formatted["message"])
         return formatted
+
+
+def _raise_database_outage(result: ExecutionResult) -> None:
+    """Re-raise a resolver's database outage, so the answer is a 503.
+
+    graphql-core turns every resolver exception into a located error in the
+    result; left there, an unreachable database would read as a 200 with
+    INTERNAL_ERROR, which tells a client nothing about retrying.
+    """
+    for error in result.errors or ():
+        original = getattr(error, "original_error", None)
+        if database_outage.is_outage(original):
+            raise original  # type: ignore[misc]
 
 
 def _persisted_query(

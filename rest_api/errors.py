@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
+from core import database_outage
 from core.views import error_body
 from users.errors import DESCRIPTIONS, ErrorCode, FieldError, ServiceError, http_status
 from users.messages import AUTHENTICATION_REQUIRED
@@ -133,6 +134,14 @@ def to_problem(exc: Exception, context: Mapping[str, Any]) -> Problem:
         code = _CODE_BY_STATUS.get(exc.status_code, ErrorCode.INVALID_INPUT)
         return _single(exc.status_code, code, _message(exc.detail))
     view = context.get("view")
+    if database_outage.is_outage(exc):
+        database_outage.log_outage(exc, type(view).__name__)
+        return _single(
+            503,
+            ErrorCode.SERVICE_UNAVAILABLE,
+            database_outage.MESSAGE,
+            headers={"Retry-After": database_outage.RETRY_AFTER},
+        )
     logger.exception("Unhandled exception in %s", type(view).__name__)
     return _single(
         500, ErrorCode.INTERNAL_ERROR, DESCRIPTIONS[ErrorCode.INTERNAL_ERROR]

@@ -1,7 +1,11 @@
 """Shared fixtures: factories, API clients and tokens."""
 
+from collections.abc import Iterator
+
 import pytest
 from django.core.cache import caches
+
+from tests.services.smtp import FakeSMTPServer
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -154,3 +158,21 @@ def redis_client():
     client = redis.Redis.from_url(settings.RATELIMIT_REDIS_URL)
     yield client
     client.close()
+
+
+# --- A local SMTP server (end-to-end email tests, the soak) -------------------
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[FakeSMTPServer]:
+    server = FakeSMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: FakeSMTPServer) -> FakeSMTPServer:
+    """The SMTP server, emptied for this test."""
+    smtp_server.reset()
+    return smtp_server

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "core.browser_middleware.OTPMiddleware",
     "core.browser_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view's database outage is a JSON 503 (REST and GraphQL catch their own).
+    "core.database_outage.DatabaseOutageMiddleware",
 ]
 
 TEMPLATES = [
@@ -96,7 +98,15 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A persistent connection that died (the server restarted) is replaced at the
+# start of the next request instead of failing it.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Seconds a connection attempt may take: an unreachable server (a failover,
+    # a dropped route) makes requests fail fast with 503, not hang a worker.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+        "DATABASE_CONNECT_TIMEOUT", default=5
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default under concurrent writes (runserver is threaded):
     # WAL lets readers and the writer proceed together; IMMEDIATE takes the

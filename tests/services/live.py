@@ -182,3 +182,69 @@ def unlimited_test_app(django_db_blocker: Any) -> Iterator[AppServer]:
         yield app
     finally:
         app.stop()
+
+
+#: Variables the suite exports that would take the dev settings off their
+#: embedded defaults (SQLite, local memory, eager tasks, console email).
+_SUITE_SERVICES = (
+    "REDIS_URL",
+    "CACHE_REDIS_URL",
+    "RATELIMIT_REDIS_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "EMAIL_URL",
+    "DATABASE_URL",
+    "DEBUG",
+)
+
+
+@dataclass
+class DevServer(AppServer):
+    """``manage.py runserver`` with the dev settings, as ``make run`` serves them.
+
+    Threaded (runserver's default), on a SQLite file of its own, with none of
+    the suite's services: what a newcomer's ``make run`` is.
+    """
+
+    env: dict[str, str] = field(default_factory=dict)
+    database: Path | None = None
+
+    def start(self) -> None:
+        database = self.database or Path(tempfile.mkdtemp()) / "db.sqlite3"
+        env = {k: v for k, v in os.environ.items() if k not in _SUITE_SERVICES}
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "core.settings.dev",
+                "DATABASE_URL": f"sqlite:///{database}",
+                **self.env,
+            }
+        )
+        manage = [sys.executable, "manage.py"]
+        migrated = subprocess.run(
+            [*manage, "migrate", "--noinput"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if migrated.returncode != 0:
+            raise ServiceUnavailable(f"migrate failed:\n{migrated.stderr[-3000:]}")
+        with self.log.open("w") as output:
+            self.process = subprocess.Popen(
+                [*manage, "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+                env=env,
+                cwd=ROOT,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServiceUnavailable(f"runserver exited:\n{self.log.read_text()}")
+            try:
+                if self.request("GET", "/healthz/")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise ServiceUnavailable(f"runserver did not answer:\n{self.log.read_text()}")

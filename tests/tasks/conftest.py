@@ -1,28 +1,12 @@
-"""A local SMTP server, a local Sentry and a real Celery worker, for task tests."""
+"""A local Sentry and a real Celery worker, for task tests (SMTP: tests/conftest.py)."""
 
 from collections.abc import Iterator
 
 import pytest
 
 from tests.services.sentry import FakeSentry
-from tests.services.smtp import FakeSMTPServer
 from tests.services.worker import CeleryWorker, celery_worker
 from tests.services.worker import publishing as publishing_to_broker
-
-
-@pytest.fixture(scope="session")
-def smtp_server() -> Iterator[FakeSMTPServer]:
-    server = FakeSMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp(smtp_server: FakeSMTPServer) -> FakeSMTPServer:
-    """The SMTP server, emptied for this test."""
-    smtp_server.reset()
-    return smtp_server
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ import time
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import cache
 
 from tasks import outbox as outbox_tasks
 from tests.factories import UserFactory
@@ -215,3 +216,20 @@ def test_an_smtp_server_refusing_for_a_while_is_retried_until_it_answers(
     assert smtp.refused >= 1
     assert row.attempts == smtp.refused + 1
     assert row.last_error == "SMTPDataError 421"
+
+
+def test_a_cache_flush_touches_neither_queued_tasks_nor_rate_limit_counters(
+    client, broker, worker, redis_client
+):
+    [access] = _unverified_sessions(client, 1)
+    worker.stop()
+    assert _resend(client, access) == 202
+    counters = redis_client.dbsize()
+    assert broker.llen("celery") == 1
+    assert counters > 0
+
+    cache.clear()  # FLUSHDB on the cache's database only
+
+    assert broker.llen("celery") == 1
+    assert redis_client.dbsize() == counters
+    broker.delete("celery")  # the task would outlive its row
