@@ -164,6 +164,27 @@ def celery_worker(email_url: str, **options: object) -> Iterator[CeleryWorker]:
         worker.log.unlink(missing_ok=True)
 
 
+def wait_until_idle(timeout: float = 30.0) -> bool:
+    """Wait until the broker holds no task, queued or taken and unacknowledged.
+
+    With ``acks_late`` a task is acknowledged after it ran, so an empty broker
+    means the worker is done with everything published (retries with a
+    countdown included). False if it is still busy after ``timeout`` seconds.
+    """
+    import redis
+
+    client = redis.Redis.from_url(broker_url())
+    try:
+        deadline = time.monotonic() + timeout
+        while client.llen("celery") or client.hlen("unacked"):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+    finally:
+        client.close()
+
+
 @contextmanager
 def publishing() -> Iterator[None]:
     """Tasks applied inside the block go to the broker instead of running here."""

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.services.sentry import FakeSentry
-from tests.services.worker import CeleryWorker, celery_worker
+from tests.services.worker import CeleryWorker, celery_worker, wait_until_idle
 from tests.services.worker import publishing as publishing_to_broker
 
 
@@ -37,8 +37,11 @@ def worker(
 def publishing(worker: CeleryWorker) -> Iterator[CeleryWorker]:
     """Tasks published by this test go through Redis to the worker.
 
-    A test may stop or kill the worker; it runs again for the next test.
+    A test may stop or kill the worker; it runs again for the next test, and
+    the test's database is emptied only once the worker is done with what the
+    test published (a delivery still running would deadlock with the flush).
     """
     with publishing_to_broker():
         yield worker
     worker.start()
+    wait_until_idle()

@@ -25,7 +25,7 @@ from django.core.cache import cache
 from tasks import outbox as outbox_tasks
 from tests.factories import UserFactory
 from tests.services.smtp import FakeSMTPServer
-from tests.services.worker import celery_worker
+from tests.services.worker import celery_worker, wait_until_idle
 from users import devices
 from users.emails import Kind
 from users.models import OutboxMessage, User
@@ -93,17 +93,8 @@ def _relay_until_delivered(timeout: float = 30.0) -> None:
         time.sleep(0.2)
 
 
-def _wait_until_drained(broker: redis.Redis, timeout: float = 30.0) -> None:
-    """Wait until no copy of any task is queued or held unacknowledged."""
-    deadline = time.monotonic() + timeout
-    while broker.llen("celery") or broker.hlen("unacked"):
-        if time.monotonic() > deadline:
-            raise AssertionError("the broker still holds tasks")
-        time.sleep(0.1)
-
-
-def _assert_each_delivered_once(smtp: FakeSMTPServer, broker: redis.Redis) -> None:
-    _wait_until_drained(broker)
+def _assert_each_delivered_once(smtp: FakeSMTPServer) -> None:
+    assert wait_until_idle(), "the broker still holds tasks"
     rows = list(OutboxMessage.objects.all())
     assert {row.status for row in rows} == {"delivered"}
     expected = {outbox_tasks.message_id_header(row) for row in rows}
@@ -130,7 +121,7 @@ def test_redis_stopped_at_commit_the_request_succeeds_and_the_row_waits(
         redis_server.start()
 
     _relay_until_delivered()
-    _assert_each_delivered_once(smtp, broker)
+    _assert_each_delivered_once(smtp)
 
 
 def test_redis_restarted_without_persistence_loses_the_queue_not_the_mail(
@@ -150,7 +141,7 @@ def test_redis_restarted_without_persistence_loses_the_queue_not_the_mail(
 
     # Past OUTBOX_DELIVERY_TIMEOUT the relay publishes each message again.
     _relay_until_delivered()
-    _assert_each_delivered_once(smtp, broker)
+    _assert_each_delivered_once(smtp)
     assert all(row.publish_count >= 2 for row in OutboxMessage.objects.all())
 
 
@@ -169,12 +160,12 @@ def test_a_worker_child_killed_mid_delivery_is_redelivered_once(
         # No relay runs here: the redelivery is the broker's (acks_late and
         # reject_on_worker_lost put the message back when the child died).
         [message] = smtp.wait_for(1, timeout=30)
-        _wait_until_drained(broker)
+        assert wait_until_idle()
         assert "WorkerLostError" in prefork.log_text()
     row = OutboxMessage.objects.get()
     assert (row.status, row.publish_count, row.attempts) == ("delivered", 1, 1)
     assert message["Message-ID"] == outbox_tasks.message_id_header(row)
-    _assert_each_delivered_once(smtp, broker)
+    _assert_each_delivered_once(smtp)
 
 
 def test_a_worker_killed_mid_delivery_is_republished_and_delivered_once(
@@ -200,7 +191,7 @@ def test_a_worker_killed_mid_delivery_is_republished_and_delivered_once(
     # (the once-only rule, tested in test_outbox); drop it so that it cannot
     # surface in a later test.
     broker.delete("unacked", "unacked_index")
-    _assert_each_delivered_once(smtp, broker)
+    _assert_each_delivered_once(smtp)
 
 
 def test_an_smtp_server_refusing_for_a_while_is_retried_until_it_answers(
@@ -211,7 +202,7 @@ def test_an_smtp_server_refusing_for_a_while_is_retried_until_it_answers(
     assert _resend(client, access) == 202
 
     smtp.wait_for(1, timeout=45)
-    _assert_each_delivered_once(smtp, broker)
+    _assert_each_delivered_once(smtp)
     row = OutboxMessage.objects.get()
     assert smtp.refused >= 1
     assert row.attempts == smtp.refused + 1
