@@ -54,6 +54,16 @@ _STATUS_CODES = {
 _MULTIPART_SPEC = "see the GraphQL multipart request spec."
 
 
+#: graphene-django's ``dispatch`` without its ``ensure_csrf_cookie`` decorator
+#: (``functools.wraps`` keeps the undecorated function as ``__wrapped__``). That
+#: decorator mints, masks and sets a CSRF cookie (and ``Vary: Cookie``) on every
+#: answer for GraphiQL's sake; here the view is CSRF-exempt, only the
+#: ``Authorization`` header authenticates and the vendored GraphiQL sends no
+#: CSRF token, so the cookie protected nothing and cost about a tenth of a
+#: ``me`` query's CPU (bench/README.md).
+_graphene_dispatch = getattr(GraphQLView.dispatch, "__wrapped__", GraphQLView.dispatch)
+
+
 class CodedHttpError(HttpError):
     """An HTTP-level refusal that carries its error code."""
 
@@ -158,7 +168,7 @@ class AccountsGraphQLView(GraphQLView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.graphiql = settings.GRAPHIQL_ENABLED
         try:
-            return super().dispatch(request, *args, **kwargs)
+            return _graphene_dispatch(self, request, *args, **kwargs)
         except RequestDataTooBig:
             return _json_error(
                 413, ErrorCode.FILE_TOO_LARGE, "The request body is too large."

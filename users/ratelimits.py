@@ -256,20 +256,41 @@ def _key_value(kind: str, *, meta: RequestMeta, subject: str | None) -> str | No
         raw = str(subject).strip().lower()
     else:
         raw = str(subject)
-    return salted_hmac(_HMAC_SALT, f"{kind}:{raw}", algorithm="sha256").hexdigest()
+    return _keyed_digest(f"{kind}:{raw}", settings.SECRET_KEY)
+
+
+#: Every request computes the same few keys again (its user's, its address's):
+#: the HMAC (two SHA-256 key derivations and a MAC) and the address parsing are
+#: memoised per process, bounded, so many distinct callers only evict entries.
+_KEY_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=_KEY_CACHE_SIZE)
+def _keyed_digest(message: str, secret: str) -> str:
+    # The secret is part of the cache key: a rotated SECRET_KEY never meets an
+    # entry derived from the old one.
+    return salted_hmac(
+        _HMAC_SALT, message, secret=secret, algorithm="sha256"
+    ).hexdigest()
 
 
 def _ip_key(address: str | None) -> str:
+    return _network_key(
+        (address or "").strip(),
+        getattr(settings, "RATELIMIT_IPV4_MASK", 32),
+        getattr(settings, "RATELIMIT_IPV6_MASK", 64),
+    )
+
+
+@lru_cache(maxsize=_KEY_CACHE_SIZE)
+def _network_key(address: str, ipv4_mask: int, ipv6_mask: int) -> str:
     try:
-        ip = ipaddress.ip_address((address or "").strip())
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return UNKNOWN_IP
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    if ip.version == 6:
-        mask = getattr(settings, "RATELIMIT_IPV6_MASK", 64)
-    else:
-        mask = getattr(settings, "RATELIMIT_IPV4_MASK", 32)
+    mask = ipv6_mask if ip.version == 6 else ipv4_mask
     return str(ipaddress.ip_network(f"{ip}/{mask}", strict=False).network_address)
 
 

@@ -235,3 +235,23 @@ def test_paging_arguments_out_of_range_are_invalid_input_for_staff(
 def test_a_full_page_is_fine_for_staff(staff_gql):
     result = staff_gql(USERS, {"n": 100})
     assert result.errors == []
+
+
+def test_answers_set_no_csrf_cookie_and_do_not_vary_on_cookies(client):
+    # graphene-django's ensure_csrf_cookie is bypassed: the view is CSRF-exempt
+    # and authenticates by header only, so the cookie protected nothing.
+    response = client.post(
+        ENDPOINT, {"query": "{ __typename }"}, content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    assert "csrftoken" not in response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_graphiql_still_renders_without_a_csrf_cookie(client):
+    response = client.get(ENDPOINT, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "csrftoken" not in response.cookies
