@@ -115,6 +115,15 @@ def test_postgres_restarted_under_traffic_fails_fast_with_503_and_recovers(
         postgres_server.halt()
         try:
             traffic.wait_for(503, more=9)
+            # A plain Django view (the admin reading its session) gets the
+            # same JSON 503 from the middleware.
+            status, headers, body = server.request(
+                "GET", "/admin/", None, {"Cookie": "sessionid=no-such-session"}
+            )
+            assert (status, _outage_details(status, headers, body)) == (
+                503,
+                {"code": "SERVICE_UNAVAILABLE", "retry_after": "5"},
+            )
         finally:
             postgres_server.start()
         traffic.wait_for(200, more=9)
