@@ -278,15 +278,19 @@ class ReportUnrecognizedLogin(OkPayload):
 
 
 class ResendVerificationEmail(OkPayload):
-    """Send the verification link again (ok is false if nothing awaits it)."""
+    """Send the verification link again, to the pending new address if any.
+
+    ok is true whether or not anything awaits verification (nothing is sent
+    then), as REST's 202: read emailVerified and pendingEmail for the state.
+    """
 
     class Input:
         pass
 
     @classmethod
     def perform(cls, info, caller):
-        sent = services.resend_verification_email(user=caller.user, meta=_meta(info))
-        return cls(ok=sent, errors=[])
+        services.resend_verification_email(user=caller.user, meta=_meta(info))
+        return cls(ok=True, errors=[])
 
 
 class RevokeSession(OkPayload):

@@ -223,13 +223,13 @@ def test_a_superseded_email_change_link_is_invalid(user, meta, committed):
 def test_resend_verification_sends_a_new_link_to_an_unverified_user(meta, committed):
     user = UserFactory(email_verified=False)
     with committed():
-        assert services.resend_verification_email(user=user, meta=meta) is True
+        services.resend_verification_email(user=user, meta=meta)
     assert mail.outbox[-1].to == [user.email]
 
 
 def test_resend_verification_does_nothing_for_a_verified_user(user, meta, committed):
     with committed():
-        assert services.resend_verification_email(user=user, meta=meta) is False
+        services.resend_verification_email(user=user, meta=meta)
     assert mail.outbox == []
 
 

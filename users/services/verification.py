@@ -66,14 +66,16 @@ def verify_email(
     raise ServiceError(ErrorCode.TOKEN_INVALID, field="token")
 
 
-def resend_verification_email(*, user: User, meta: RequestMeta) -> bool:
-    """Send the verification link again; return False when nothing awaits it."""
+def resend_verification_email(*, user: User, meta: RequestMeta) -> None:
+    """Send the verification link again, to the pending new address if there is one.
+
+    The answer is the same whether or not anything awaits verification (both
+    surfaces say only "accepted"): what the account holds is read from
+    ``emailVerified`` / ``pendingEmail``, and the reply to a resend must not be
+    a second way to learn it. The rate limit counts every call alike.
+    """
     ratelimits.enforce("verification_resend", meta=meta, subject=str(user.pk))
     if user.pending_email:
-        target = user.pending_email
+        emails.send_verification_email(user, user.pending_email)
     elif not user.email_verified:
-        target = user.email
-    else:
-        return False
-    emails.send_verification_email(user, target)
-    return True
+        emails.send_verification_email(user, user.email)
