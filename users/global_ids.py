@@ -12,6 +12,8 @@ import binascii
 
 from users.errors import ErrorCode, ServiceError
 
+#: The GraphQL type name whose global ids name users on both surfaces.
+USER_TYPE = "User"
 #: A global id of a bigint key is under 40 characters.
 _MAX_LENGTH = 100
 

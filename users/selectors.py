@@ -9,21 +9,19 @@ from django.utils import timezone
 from users import messages
 from users.email_address import email_search_fragment
 from users.errors import ErrorCode, ServiceError
-from users.global_ids import decode_pk
+from users.global_ids import USER_TYPE
 from users.models import SecurityEvent, Session, User
-from users.staff import is_staff_member, require_staff
+from users.staff import is_staff_member, require_staff, require_staff_for_account
 from users.validation import clean_text
 
 MAX_SEARCH_LENGTH = 100
-#: The GraphQL type name whose global ids name users on both surfaces.
-USER_TYPE = "User"
 
 __all__ = [
     "MAX_SEARCH_LENGTH",
+    "USER_TYPE",
     "account_security_events",
     "active_sessions",
     "my_security_events",
-    "require_staff",
     "search_users",
     "security_event_visible_to",
     "user_visible_to",
@@ -99,8 +97,7 @@ def account_security_events(*, actor: User, user_id: str) -> QuerySet[SecurityEv
     whichever id is asked for (a malformed one and their own included: that is
     ``my_security_events``); ``NOT_FOUND`` for no such account.
     """
-    require_staff(actor)
-    pk = decode_pk(user_id, USER_TYPE)
+    pk = require_staff_for_account(actor, user_id)
     if not User.objects.filter(pk=pk).exists():
         raise ServiceError(ErrorCode.NOT_FOUND, "No such user.", field="id")
     return SecurityEvent.objects.filter(user_id=pk).order_by("-created_at", "-id")

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from users import mfa
 from users.errors import ErrorCode, ServiceError
+from users.global_ids import USER_TYPE, decode_pk
 from users.models import User
 
 
@@ -48,3 +49,15 @@ def require_staff(actor: User | None) -> User:
             reason=ErrorCode.MFA_SETUP_REQUIRED,
         )
     return actor
+
+
+def require_staff_for_account(actor: User | None, user_id: object) -> int:
+    """Return the key of the account a staff operation names, after the staff check.
+
+    ``user_id`` is the account's global id as the client sent it. The staff
+    check comes first, so anyone else gets the same refusal whatever id they
+    send: a malformed id must not answer ``NOT_FOUND`` to a caller who may not
+    ask at all. Every staff operation that takes an account's id starts here.
+    """
+    require_staff(actor)
+    return decode_pk(user_id, USER_TYPE)

@@ -38,9 +38,8 @@ from rest_api.users.serializers import (
 from rest_api.views import APIView, PublicAPIView, optional_session
 from users import selectors, services
 from users.errors import ErrorCode as E
-from users.global_ids import decode_pk
 from users.models import User
-from users.selectors import MAX_SEARCH_LENGTH, USER_TYPE
+from users.selectors import MAX_SEARCH_LENGTH
 from users.validation import MULTILINE_FIELDS, PROFILE_LIMITS
 
 AUTH, ACCOUNT, SESSIONS, STAFF = "auth", "account", "sessions", "staff"
@@ -762,9 +761,5 @@ class UserDeactivateView(APIView):
         Not your own account (`INVALID_INPUT` on `id`). Deactivating an inactive
         account answers 204 again. Accounts are reactivated in the admin.
         """
-        # FORBIDDEN before anything is said about the id.
-        selectors.require_staff(self.caller.user)
-        services.deactivate_user(
-            actor=self.caller.user, user_id=decode_pk(user_id, USER_TYPE)
-        )
+        services.deactivate_user(actor=self.caller.user, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

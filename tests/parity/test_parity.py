@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from graphql_relay import to_global_id
 from PIL import Image
 
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
@@ -210,6 +211,27 @@ STAFF_USERS = Operation(
     fields={"first": "limit", "last": "limit"},
 )
 
+USER_ACTIVITY = Operation(
+    "user activity",
+    "query($user: ID!) { securityEvents(user: $user, first: 5) {"
+    " edges { node { kind } } } }",
+    lambda v: ("get", f"/users/{v['id']}/activity/"),
+    gql_variables=lambda v: {"user": v["id"]},
+    rest_body=lambda v: {"limit": 5},
+    gql_data=lambda p: [edge["node"]["kind"] for edge in p["edges"]],
+    rest_data=lambda b: [event["kind"] for event in b["results"]],
+    fields={"user": "id"},
+)
+DEACTIVATE = Operation(
+    "deactivate user",
+    "mutation($input: DeactivateUserInput!) { deactivateUser(input: $input) {"
+    " ok errors { field code message } } }",
+    lambda v: ("post", f"/users/{v['id']}/deactivate/"),
+    rest_body=lambda v: None,
+    gql_data=lambda p: {"ok": p["ok"]},
+    rest_data=lambda b: {"ok": True},
+)
+
 
 # --- The accounts every case starts from -----------------------------------------
 
@@ -305,6 +327,10 @@ LONG = "x" * 151
 def cases(w: World) -> dict[str, list[Step]]:
     """Every case: the steps (operation, values, token) run on each surface."""
     a, b, s = w.alice_access, w.bob_access, w.staff_access
+    # ``World`` holds placeholders (None) when only the case names are read.
+    alice_id = w.alice and to_global_id("User", w.alice.pk)
+    staff_id = w.staff and to_global_id("User", w.staff.pk)
+    session_id = w.other_session and to_global_id("Session", w.other_session)
     return {
         # Register
         "register ok": [
@@ -472,6 +498,38 @@ def cases(w: World) -> dict[str, list[Step]]:
         "staff list by a non-staff user": [Step(STAFF_USERS, {}, a)],
         "staff list anonymous": [Step(STAFF_USERS, {})],
         "staff list, two-factor required but off": [Step(STAFF_USERS, {}, s)],
+        # Staff operations that name an account: the staff check comes first.
+        "staff reads activity": [Step(USER_ACTIVITY, {"id": alice_id}, s)],
+        "staff reads activity, malformed id": [
+            Step(USER_ACTIVITY, {"id": "not-an-id"}, s)
+        ],
+        "staff reads activity, unknown id": [
+            Step(USER_ACTIVITY, {"id": to_global_id("User", 10**12)}, s)
+        ],
+        "activity by a non-staff user, malformed id": [
+            Step(USER_ACTIVITY, {"id": "not-an-id"}, a)
+        ],
+        "activity by a non-staff user, own id": [
+            Step(USER_ACTIVITY, {"id": alice_id}, a)
+        ],
+        "activity anonymous, malformed id": [Step(USER_ACTIVITY, {"id": "not-an-id"})],
+        "staff deactivates": [Step(DEACTIVATE, {"id": alice_id}, s)],
+        "staff deactivates, malformed id": [Step(DEACTIVATE, {"id": "not-an-id"}, s)],
+        "staff deactivates, unknown id": [
+            Step(DEACTIVATE, {"id": to_global_id("User", 10**12)}, s)
+        ],
+        "staff deactivates, a Session id": [Step(DEACTIVATE, {"id": session_id}, s)],
+        "staff deactivates themselves": [Step(DEACTIVATE, {"id": staff_id}, s)],
+        "deactivate by a non-staff user, malformed id": [
+            Step(DEACTIVATE, {"id": "not-an-id"}, a)
+        ],
+        "deactivate by a non-staff user, own id": [
+            Step(DEACTIVATE, {"id": alice_id}, a)
+        ],
+        "deactivate anonymous, malformed id": [Step(DEACTIVATE, {"id": "not-an-id"})],
+        "deactivate, two-factor required but off, malformed id": [
+            Step(DEACTIVATE, {"id": "not-an-id"}, s)
+        ],
         "login with two-factor on": [
             Step(LOGIN, {"email": "alice@example.com", "password": DEFAULT_PASSWORD})
         ],
@@ -498,6 +556,7 @@ def _one_registration(world: World, settings: Any) -> None:
 #: What a case needs beyond the common accounts, done before either run.
 PREPARE = {
     "staff list, two-factor required but off": _require_staff_mfa,
+    "deactivate, two-factor required but off, malformed id": _require_staff_mfa,
     "login with two-factor on": _enrol_alice,
     "register malformed email reaches the rate limit": _one_registration,
     "refresh reused": _no_reuse_interval,
@@ -524,6 +583,21 @@ EXPECTED = {
     "staff list by a non-staff user": ["FORBIDDEN"],
     "staff list, two-factor required but off": ["FORBIDDEN"],
     "login with two-factor on": ["MFA_REQUIRED"],
+    "staff reads activity": [None],
+    "staff reads activity, malformed id": ["NOT_FOUND"],
+    "staff reads activity, unknown id": ["NOT_FOUND"],
+    "activity by a non-staff user, malformed id": ["FORBIDDEN"],
+    "activity by a non-staff user, own id": ["FORBIDDEN"],
+    "activity anonymous, malformed id": ["UNAUTHENTICATED"],
+    "staff deactivates": [None],
+    "staff deactivates, malformed id": ["NOT_FOUND"],
+    "staff deactivates, unknown id": ["NOT_FOUND"],
+    "staff deactivates, a Session id": ["NOT_FOUND"],
+    "staff deactivates themselves": ["INVALID_INPUT"],
+    "deactivate by a non-staff user, malformed id": ["FORBIDDEN"],
+    "deactivate by a non-staff user, own id": ["FORBIDDEN"],
+    "deactivate anonymous, malformed id": ["UNAUTHENTICATED"],
+    "deactivate, two-factor required but off, malformed id": ["FORBIDDEN"],
     "confirm totp wrong code": [None, "MFA_CODE_INVALID"],
     "delete account ok": [None],
     "email change ok": [None],
@@ -557,4 +631,4 @@ def test_there_are_cases_enough_for_every_operation():
         for step in steps
     }
     assert len(CASE_NAMES) >= 38
-    assert len(operations) == 20, sorted(operations)
+    assert len(operations) == 22, sorted(operations)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import jwt
 import pytest
 from django.utils import timezone
+from graphql_relay import to_global_id
 
 from tests.factories import DEFAULT_PASSWORD
 from tests.graphql.client import GraphQLClient
@@ -50,7 +51,7 @@ def test_a_refused_token_gets_an_invalid_token_challenge(pair):
 
 
 def test_a_token_of_a_deactivated_user_is_refused(pair, user, staff):
-    services.deactivate_user(actor=staff, user_id=user.pk)
+    services.deactivate_user(actor=staff, user_id=to_global_id("User", user.pk))
     response = client_for(pair.access).get(ME)
     assert codes(response) == [("TOKEN_INVALID", None)]
 

@@ -5,6 +5,7 @@ import jwt
 import pytest
 from django.db import connections
 from django.utils import timezone
+from graphql_relay import to_global_id
 from rest_framework_simplejwt.settings import api_settings
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -313,7 +314,7 @@ def test_revoke_other_sessions_keeps_only_the_current_one(user, meta):
 
 def test_deactivation_makes_every_token_fail_at_once(user, staff, meta):
     pair = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=meta)
-    services.deactivate_user(actor=staff, user_id=user.pk)
+    services.deactivate_user(actor=staff, user_id=to_global_id("User", user.pk))
     with pytest.raises(ServiceError):
         authenticate_access_token(pair.access)
     with pytest.raises(ServiceError):
@@ -323,7 +324,7 @@ def test_deactivation_makes_every_token_fail_at_once(user, staff, meta):
 def test_only_staff_may_deactivate_users(user, meta):
     other = UserFactory()
     with pytest.raises(ServiceError) as excinfo:
-        services.deactivate_user(actor=user, user_id=other.pk)
+        services.deactivate_user(actor=user, user_id=to_global_id("User", other.pk))
     assert _code(excinfo) == ErrorCode.FORBIDDEN
     assert User.objects.get(pk=other.pk).is_active
 

@@ -10,7 +10,7 @@ from users.meta import RequestMeta
 from users.models import User
 from users.passwords import check_password, validate_new_password
 from users.services.sessions import revoke_all_sessions
-from users.staff import require_staff
+from users.staff import require_staff_for_account
 from users.validation import clean_email, clean_profile_fields, clean_strings
 
 _EMAIL_TAKEN = "An account with this email address already exists."
@@ -132,8 +132,11 @@ def delete_account(*, user: User, password: str, meta: RequestMeta) -> None:
             transaction.on_commit(lambda: storage.delete(avatar_name), robust=True)
 
 
-def deactivate_user(*, actor: User, user_id: int) -> User:
+def deactivate_user(*, actor: User, user_id: str) -> User:
     """Staff only: block the account; every token and session of it dies at once.
+
+    ``user_id`` is the account's global id; ``FORBIDDEN`` comes before anything
+    is said about it (``require_staff_for_account``), as for the activity feed.
 
     Staff may not deactivate themselves: the one staff member of a small
     deployment would lock everyone out of the staff features, with no surface
@@ -142,14 +145,14 @@ def deactivate_user(*, actor: User, user_id: int) -> User:
     the credentials: any change of ``is_active`` bumps ``token_version`` and
     revokes the sessions, so the admin's checkbox does exactly the same.
     """
-    require_staff(actor)
-    if user_id == actor.pk:
+    pk = require_staff_for_account(actor, user_id)
+    if pk == actor.pk:
         raise ServiceError(
             ErrorCode.INVALID_INPUT,
             "You cannot deactivate your own account.",
             field="id",
         )
-    user = User.objects.filter(pk=user_id).first()
+    user = User.objects.filter(pk=pk).first()
     if user is None:
         raise ServiceError(ErrorCode.NOT_FOUND, "No such user.", field="id")
     if user.is_active:
