@@ -3,8 +3,8 @@
 Authentication is lazy: it happens when a field needs the caller, so a client
 that still sends a stale token can log in or refresh without being refused. A
 field that needs the caller answers ``UNAUTHENTICATED`` (with ``reason``
-``TOKEN_EXPIRED``/``TOKEN_INVALID`` when a bad token was sent), never silently
-anonymous data.
+``TOKEN_EXPIRED``/``TOKEN_INVALID`` and the domain's message when a bad token
+was sent, REST's ``TOKEN_INVALID`` answer), never silently anonymous data.
 
 The token comes from the ``Authorization`` header only, read by
 ``core.bearer.bearer_token`` exactly as the REST surface reads it; never from a
@@ -58,9 +58,11 @@ def current(info: Any) -> Authenticated:
         return result
     if result.code in {ErrorCode.RATE_LIMITED, ErrorCode.SERVICE_UNAVAILABLE}:
         raise graphql_error(result.code, result.message, retry_after=result.retry_after)
-    reason = None if result.code == ErrorCode.UNAUTHENTICATED else result.code
+    if result.code == ErrorCode.UNAUTHENTICATED:  # no token was sent
+        raise graphql_error(ErrorCode.UNAUTHENTICATED, result.message)
+    # A refused token: REST's TOKEN_INVALID, as an authentication failure here.
     raise graphql_error(
-        ErrorCode.UNAUTHENTICATED, messages.AUTHENTICATION_REQUIRED, reason=reason
+        ErrorCode.UNAUTHENTICATED, result.message, reason=result.reason or result.code
     )
 
 

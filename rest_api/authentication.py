@@ -23,9 +23,13 @@ from users.errors import ErrorCode, ServiceError
 from users.models import User
 from users.tokens import Authenticated
 
-#: Failures that are about the token; anything else (the general rate limit)
-#: leaves as the ServiceError it is, for the exception handler to render.
-_TOKEN_CODES = frozenset({ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED})
+
+class TokenRefused(AuthenticationFailed):
+    """A bearer token the domain refused, with the domain's reason for the body."""
+
+    def __init__(self, error: ServiceError) -> None:
+        super().__init__(error.message, code=str(error.code))
+        self.reason = error.reason
 
 
 class BearerAuthentication(JWTAuthentication):
@@ -48,9 +52,9 @@ class BearerAuthentication(JWTAuthentication):
             # and per-IP ceiling, shared with GraphQL.
             caller = services.authenticate(token=raw_token, meta=request_meta(request))
         except ServiceError as exc:
-            if exc.code in _TOKEN_CODES:
+            if exc.code == ErrorCode.TOKEN_INVALID:
                 # Translated at the edge, like simplejwt's own InvalidToken; the
-                # code survives into the error body.
-                raise AuthenticationFailed(exc.message, code=str(exc.code)) from exc
+                # code and reason survive into the error body.
+                raise TokenRefused(exc) from exc
             raise
         return caller.user, caller

@@ -58,11 +58,11 @@ BODY_ERRORS = (
     ErrorCode.FILE_TOO_LARGE,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE,
 )
-#: What every operation behind the Bearer token can answer.
+#: What every operation behind the Bearer token can answer (a refused token is
+#: ``TOKEN_INVALID`` whatever the cause; its ``reason`` says ``TOKEN_EXPIRED``).
 PROTECTED_ERRORS = (
     ErrorCode.UNAUTHENTICATED,
     ErrorCode.TOKEN_INVALID,
-    ErrorCode.TOKEN_EXPIRED,
     ErrorCode.RATE_LIMITED,
 )
 _HEADERS: dict[int, dict[str, dict[str, str]]] = {
@@ -91,6 +91,14 @@ class ErrorItemSerializer(serializers.Serializer):
         help_text="Machine-readable code from the shared vocabulary.",
     )
     message = serializers.CharField(help_text="Human-readable explanation.")
+    reason = serializers.ChoiceField(
+        choices=[code.value for code in ErrorCode],
+        required=False,
+        help_text="On the first error only, why it was answered when a client can "
+        "act on it: `MFA_SETUP_REQUIRED` for a `FORBIDDEN`; `TOKEN_EXPIRED` "
+        "(refresh, then retry) or `TOKEN_INVALID` (log in) for a refused Bearer "
+        "token.",
+    )
 
     class Meta:
         ref_name = "ErrorItem"

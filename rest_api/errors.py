@@ -30,6 +30,7 @@ from rest_framework.views import set_rollback
 
 from core import database_outage
 from core.views import error_body
+from rest_api.authentication import TokenRefused
 from users.errors import DESCRIPTIONS, ErrorCode, FieldError, ServiceError, http_status
 from users.messages import AUTHENTICATION_REQUIRED
 
@@ -67,7 +68,7 @@ class Problem:
     status: int
     errors: list[FieldError]
     headers: dict[str, str] = field(default_factory=dict)
-    #: Why a FORBIDDEN was answered (added to the first error as ``reason``).
+    #: Why a FORBIDDEN or a refused token was answered (the first error's ``reason``).
     reason: ErrorCode | None = None
     #: Top-level values beside ``errors`` (e.g. ``mfa_token``).
     extra: dict[str, str] = field(default_factory=dict)
@@ -111,12 +112,15 @@ def to_problem(exc: Exception, context: Mapping[str, Any]) -> Problem:
         return _single(401, ErrorCode.UNAUTHENTICATED, AUTHENTICATION_REQUIRED)
     if isinstance(exc, exceptions.AuthenticationFailed):
         code = _known_code(exc.get_codes(), default=ErrorCode.TOKEN_INVALID)
-        return _single(
+        problem = _single(
             401,
             code,
             str(exc.detail),
             headers={"WWW-Authenticate": INVALID_TOKEN_CHALLENGE},
         )
+        if isinstance(exc, TokenRefused):
+            problem.reason = exc.reason
+        return problem
     if isinstance(exc, Http404 | exceptions.NotFound):
         return _single(404, ErrorCode.NOT_FOUND, "Not found.")
     if isinstance(exc, DjangoPermissionDenied):

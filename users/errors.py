@@ -128,7 +128,8 @@ class ServiceError(Exception):
         #: Top-level values the client needs to go on (snake_case names), e.g.
         #: the ``mfa_token`` of an ``MFA_REQUIRED`` answer.
         self.extra = dict(extra or {})
-        #: Why a ``FORBIDDEN`` was answered, when the client can act on it.
+        #: Why a ``FORBIDDEN`` or a refused bearer token was answered, when the
+        #: client can act on it (``MFA_SETUP_REQUIRED``, ``TOKEN_EXPIRED``).
         self.reason = reason
         super().__init__(self.message)
 

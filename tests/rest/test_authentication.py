@@ -56,12 +56,13 @@ def test_a_token_of_a_deactivated_user_is_refused(pair, user, staff):
     assert codes(response) == [("TOKEN_INVALID", None)]
 
 
-def test_an_expired_token_says_token_expired(pair):
+def test_an_expired_token_is_token_invalid_with_the_reason_token_expired(pair):
     token = AccessToken(pair.access)
     token.set_exp(from_time=timezone.now() - timedelta(hours=1))
     response = client_for(str(token)).get(ME)
     assert response.status_code == 401
-    assert codes(response) == [("TOKEN_EXPIRED", None)]
+    assert codes(response) == [("TOKEN_INVALID", None)]
+    assert response.json()["errors"][0]["reason"] == "TOKEN_EXPIRED"
 
 
 def test_a_refresh_token_is_not_accepted_as_a_bearer_token(pair):

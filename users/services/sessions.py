@@ -223,13 +223,31 @@ def verify_token(*, token: str) -> Authenticated:
     return authenticate_access_token(token)
 
 
+#: What ``authenticate`` answers as one refusal, ``TOKEN_INVALID`` with a reason.
+_BEARER_REFUSALS = frozenset({ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED})
+
+
 def authenticate(*, token: str, meta: RequestMeta | None = None) -> Authenticated:
     """Resolve a bearer token for a surface's authentication hook.
+
+    A refused token raises ``TOKEN_INVALID`` (no field: the token is no input
+    of the operation) whose ``reason`` is ``TOKEN_EXPIRED`` or ``TOKEN_INVALID``
+    and whose message says why; both surfaces show all three.
 
     With ``meta``, the request also counts against the general per-user and
     per-IP ceiling, which bounds what one stolen token or one host can do.
     """
-    caller = authenticate_access_token(token)
+    try:
+        caller = authenticate_access_token(token)
+    except ServiceError as exc:
+        if exc.code not in _BEARER_REFUSALS:
+            raise
+        # API.md: a refused bearer token is ``TOKEN_INVALID`` (GraphQL says
+        # ``UNAUTHENTICATED`` for every authentication failure); ``reason`` keeps
+        # an expired token (refresh, then retry) apart from any other (log in).
+        raise ServiceError(
+            ErrorCode.TOKEN_INVALID, exc.message, reason=exc.code
+        ) from exc
     if meta is not None:
         ratelimits.enforce("general", meta=meta, subject=str(caller.user.pk))
     return caller
