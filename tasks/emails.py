@@ -46,6 +46,7 @@ SUBJECTS: dict[str, str] = {
     Kind.ACCOUNT_DELETED: "Your account was deleted",
     Kind.RECOVERY_CODE_USED: "A recovery code was used to sign in",
     Kind.NEW_SIGN_IN: "New sign-in to your account",
+    Kind.TWO_FACTOR_CHANGED: "Two-factor authentication changed on your account",
 }
 
 
@@ -286,4 +287,26 @@ def send_new_sign_in_notice(
             "link": f"{settings.FRONTEND_URL}/unrecognized-login?token={token}",
             "valid_days": max(1, max_age(REPORT_UNRECOGNIZED_LOGIN) // 86400),
         },
+    )
+
+
+@sender(Kind.TWO_FACTOR_CHANGED)
+def send_two_factor_changed_notice(
+    user_id: int, change: str, *, message_id: str | None = None
+) -> bool:
+    """Tell the account that its second factor changed (an alert, no link).
+
+    ``change`` (``users.emails.TwoFactorChange``) says which: TOTP turned on, off,
+    or the recovery codes replaced. Sent to the address the account has now.
+    """
+    kind = Kind.TWO_FACTOR_CHANGED
+    user = _load(user_id)
+    if user is None:
+        return _skip(kind, user_id, "no user")
+    return _send(
+        kind,
+        to=user.email,
+        user_id=user_id,
+        message_id=message_id,
+        context={"user": user, "change": change},
     )

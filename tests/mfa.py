@@ -13,7 +13,7 @@ from django_otp.oath import TOTP
 
 from users import services
 from users.meta import RequestMeta
-from users.models import TOTPDevice, User
+from users.models import Session, TOTPDevice, User
 
 META = RequestMeta(ip_address="198.51.100.40", user_agent="mfa-tests/1.0")
 
@@ -26,9 +26,16 @@ def code_for(user: User, *, offset_steps: int = 0, at: float | None = None) -> s
     return f"{totp.token():0{device.digits}d}"
 
 
-def enrol(user: User, meta: RequestMeta = META) -> list[str]:
-    """Turn TOTP on through the services; return the recovery codes."""
+def enrol(
+    user: User, meta: RequestMeta = META, *, keep: Session | None = None
+) -> list[str]:
+    """Turn TOTP on through the services; return the recovery codes.
+
+    As from a client of session ``keep``: confirming ends every other session.
+    """
     services.setup_totp(user=user, meta=meta)
-    codes = services.confirm_totp(user=user, code=code_for(user), meta=meta)
+    codes = services.confirm_totp(
+        user=user, code=code_for(user), meta=meta, current_session=keep
+    )
     user.refresh_from_db()
     return codes

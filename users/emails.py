@@ -29,6 +29,15 @@ class Kind(enum.StrEnum):
     ACCOUNT_DELETED = "account_deleted"
     RECOVERY_CODE_USED = "recovery_code_used"
     NEW_SIGN_IN = "new_sign_in"
+    TWO_FACTOR_CHANGED = "two_factor_changed"
+
+
+class TwoFactorChange(enum.StrEnum):
+    """What a ``TWO_FACTOR_CHANGED`` notice reports (its template reads it)."""
+
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
 
 
 def send_verification_email(user: User, email: str) -> None:
@@ -78,3 +87,14 @@ def send_new_sign_in_notice(user: User, event: SecurityEvent) -> None:
     single-use "this wasn't me" link; only the ids are stored.
     """
     outbox.enqueue(Kind.NEW_SIGN_IN, {"user_id": user.pk, "event_id": event.pk})
+
+
+def send_two_factor_changed_notice(user: User, change: TwoFactorChange) -> None:
+    """Tell the account's address that its second factor changed.
+
+    TOTP turned on or off, or the recovery codes replaced: each is what someone
+    who took over a session would do to keep the account (TOTP on with their own
+    app) or to open it wider (TOTP off); the owner reads about it where a
+    session thief cannot intervene.
+    """
+    outbox.enqueue(Kind.TWO_FACTOR_CHANGED, {"user_id": user.pk, "change": str(change)})

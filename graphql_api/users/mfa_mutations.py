@@ -49,7 +49,11 @@ class RecoveryCodesPayload(BaseMutation):
 
 
 class ConfirmTotp(RecoveryCodesPayload):
-    """Turn two-factor authentication on with a first code from the app."""
+    """Turn two-factor authentication on with a first code from the app.
+
+    Every other session of the account ends (it was opened with the password
+    alone); the caller's stays. The account's address is told by email.
+    """
 
     class Input:
         code = graphene.String(required=True, description="A current 6-digit code.")
@@ -57,7 +61,10 @@ class ConfirmTotp(RecoveryCodesPayload):
     @classmethod
     def perform(cls, info, caller, *, code):
         codes = services.confirm_totp(
-            user=caller.user, code=code, meta=request_meta(info.context)
+            user=caller.user,
+            code=code,
+            meta=request_meta(info.context),
+            current_session=caller.session,
         )
         return cls(recovery_codes=codes, errors=[])
 

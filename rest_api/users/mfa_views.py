@@ -109,10 +109,17 @@ class TotpConfirmView(APIView):
     def post(self, request: Request) -> Response:
         """Confirm the pending app with one of its codes; answer 10 recovery codes.
 
-        The codes are shown this once (only their hashes are stored).
+        The codes are shown this once (only their hashes are stored). Every other
+        session of the account ends (it was opened with the password alone); this
+        one stays. The account's address is told by email.
         """
         code = self.parse(self.InputSerializer)["code"]
-        codes = services.confirm_totp(user=self.caller.user, code=code, meta=self.meta)
+        codes = services.confirm_totp(
+            user=self.caller.user,
+            code=code,
+            meta=self.meta,
+            current_session=self.caller.session,
+        )
         return Response({"recovery_codes": codes})
 
 

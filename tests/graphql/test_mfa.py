@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 
 from tests.factories import DEFAULT_PASSWORD, StaffFactory
 from tests.graphql.client import GraphQLClient, login
@@ -148,8 +149,8 @@ def test_verify_mfa_and_another_code_field_in_one_document_are_refused(auth_gql,
     assert auth_gql(document).codes == ["QUERY_TOO_COMPLEX"]
 
 
-def test_disable_and_regenerate_map_their_errors(auth_gql, user, clock):
-    enrol(user)
+def test_disable_and_regenerate_map_their_errors(auth_gql, pair, user, clock):
+    enrol(user, keep=pair.session)
     clock.shift(30)
     payload = auth_gql(REGENERATE, {"password": "wrong-pass"}).data[
         "regenerateRecoveryCodes"
@@ -172,13 +173,14 @@ def test_disable_and_regenerate_map_their_errors(auth_gql, user, clock):
 def test_staff_list_refuses_staff_without_totp_with_the_reason(client, settings, clock):
     settings.MFA_REQUIRED_FOR_STAFF = True
     staff = StaffFactory()
-    gql = GraphQLClient(client, login(staff).access)
+    staff_pair = login(staff)
+    gql = GraphQLClient(client, staff_pair.access)
 
     result = gql("{ users(first: 5) { totalCount } }")
 
     assert result.codes == ["FORBIDDEN"]
     assert result.errors[0]["extensions"]["reason"] == "MFA_SETUP_REQUIRED"
-    enrol(staff)
+    enrol(staff, keep=staff_pair.session)
     assert gql("{ users(first: 5) { totalCount } }").data["users"]["totalCount"] == 1
 
 
@@ -196,3 +198,39 @@ def test_staff_without_totp_cannot_fetch_other_users_nodes(client, user, setting
 
     assert result.codes == ["FORBIDDEN"]
     assert result.errors[0]["extensions"]["reason"] == "MFA_SETUP_REQUIRED"
+
+
+NOTICE = "Two-factor authentication changed on your account"
+
+
+def test_confirming_over_graphql_signs_out_the_other_sessions_and_emails(
+    auth_gql, client, user, clock, committed
+):
+    elsewhere = GraphQLClient(client, login(user).access)
+    assert elsewhere(ME).data["me"]["email"] == user.email
+    auth_gql(SETUP)
+    with committed():
+        confirmed = auth_gql(CONFIRM, {"code": code_for(user)})
+    assert len(confirmed.data["confirmTotp"]["recoveryCodes"]) == 10
+    assert auth_gql(ME).data["me"]["mfaEnabled"] is True
+    refused = elsewhere(ME)
+    assert refused.codes == ["UNAUTHENTICATED"]
+    assert refused.errors[0]["extensions"]["reason"] == "TOKEN_INVALID"
+    assert [m.to for m in mail.outbox if m.subject == NOTICE] == [[user.email]]
+
+
+def test_disabling_and_regenerating_over_graphql_email_the_account(
+    auth_gql, pair, user, clock, committed
+):
+    enrol(user, keep=pair.session)
+    with committed():
+        regenerated = auth_gql(REGENERATE, {"password": DEFAULT_PASSWORD})
+        clock.shift(30)
+        disabled = auth_gql(
+            DISABLE, {"password": DEFAULT_PASSWORD, "code": code_for(user)}
+        )
+    assert len(regenerated.data["regenerateRecoveryCodes"]["recoveryCodes"]) == 10
+    assert disabled.data["disableTotp"] == {"ok": True, "errors": []}
+    notices = [m.body for m in mail.outbox if m.subject == NOTICE]
+    assert ["New recovery codes" in n for n in notices] == [True, False]
+    assert "turned off" in notices[1]

@@ -58,8 +58,8 @@ def test_confirm_with_a_wrong_code_is_400_on_code(auth_api, user, clock):
     assert codes(response) == [("MFA_CODE_INVALID", "code")]
 
 
-def test_setup_twice_after_confirming_is_refused(auth_api, user, clock):
-    enrol(user)
+def test_setup_twice_after_confirming_is_refused(auth_api, pair, user, clock):
+    enrol(user, keep=pair.session)
     response = auth_api.post(TOTP)
     assert response.status_code == 400
     assert codes(response) == [("MFA_ALREADY_ENABLED", None)]
@@ -123,8 +123,8 @@ def test_recovery_code_over_rest_is_single_use_and_emails(api, user, clock, mail
     assert codes(response) == [("MFA_CODE_INVALID", "code")]
 
 
-def test_disable_needs_password_and_code(auth_api, user, clock):
-    enrol(user)
+def test_disable_needs_password_and_code(auth_api, pair, user, clock):
+    enrol(user, keep=pair.session)
     clock.shift(30)
     response = auth_api.delete(TOTP, {"password": "wrong-pass", "code": code_for(user)})
     assert codes(response) == [("PASSWORD_INCORRECT", "password")]
@@ -139,10 +139,10 @@ def test_disable_needs_password_and_code(auth_api, user, clock):
     assert body(auth_api.get(ME))["mfa_enabled"] is False
 
 
-def test_regenerate_recovery_codes(auth_api, user, clock):
+def test_regenerate_recovery_codes(auth_api, pair, user, clock):
     response = auth_api.post(RECOVERY, {"password": DEFAULT_PASSWORD})
     assert codes(response) == [("MFA_NOT_ENABLED", None)]
-    enrol(user)
+    enrol(user, keep=pair.session)
 
     response = auth_api.post(RECOVERY, {"password": DEFAULT_PASSWORD})
 
@@ -153,14 +153,15 @@ def test_regenerate_recovery_codes(auth_api, user, clock):
 def test_staff_list_refuses_staff_without_totp_with_the_reason(settings, clock):
     settings.MFA_REQUIRED_FOR_STAFF = True
     staff = StaffFactory()
-    staff_api = client_for(login(staff).access)
+    staff_pair = login(staff)
+    staff_api = client_for(staff_pair.access)
 
     response = staff_api.get("/api/v1/users/")
 
     assert response.status_code == 403
     assert body(response)["errors"][0]["code"] == "FORBIDDEN"
     assert body(response)["errors"][0]["reason"] == "MFA_SETUP_REQUIRED"
-    enrol(staff)
+    enrol(staff, keep=staff_pair.session)
     assert staff_api.get("/api/v1/users/").status_code == 200
 
 
@@ -196,3 +197,38 @@ def test_enrol_on_rest_then_log_in_on_graphql(auth_api, client, user, clock):
 
     assert verified["errors"] == []
     assert client_for(verified["token"]).get(ME).status_code == 200
+
+
+NOTICE = "Two-factor authentication changed on your account"
+
+
+def test_confirming_over_rest_signs_out_the_other_sessions_and_emails(
+    auth_api, user, clock, mailing
+):
+    elsewhere = client_for(login(user).access)
+    assert elsewhere.get(ME).status_code == 200
+    auth_api.post(TOTP)
+    with mailing():
+        confirmed = auth_api.post(CONFIRM, {"code": code_for(user)})
+    assert confirmed.status_code == 200
+    assert auth_api.get(ME).status_code == 200
+    refused = elsewhere.get(ME)
+    assert refused.status_code == 401
+    assert codes(refused) == [("TOKEN_INVALID", None)]
+    assert [m.to for m in mail.outbox if m.subject == NOTICE] == [[user.email]]
+
+
+def test_disabling_and_regenerating_over_rest_email_the_account(
+    auth_api, pair, user, clock, mailing
+):
+    enrol(user, keep=pair.session)
+    with mailing():
+        regenerated = auth_api.post(RECOVERY, {"password": DEFAULT_PASSWORD})
+        clock.shift(30)
+        disabled = auth_api.delete(
+            TOTP, {"password": DEFAULT_PASSWORD, "code": code_for(user)}
+        )
+    assert (regenerated.status_code, disabled.status_code) == (200, 204)
+    notices = [m.body for m in mail.outbox if m.subject == NOTICE]
+    assert ["New recovery codes" in n for n in notices] == [True, False]
+    assert "turned off" in notices[1]

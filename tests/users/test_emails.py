@@ -136,6 +136,39 @@ def test_password_changed_notice_goes_to_the_account_address(
     assert "changed" in _html(message)
 
 
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (emails.TwoFactorChange.ENABLED, "turned on"),
+        (emails.TwoFactorChange.DISABLED, "turned off"),
+        (emails.TwoFactorChange.RECOVERY_CODES_REGENERATED, "New recovery codes"),
+    ],
+)
+def test_two_factor_notice_goes_to_the_account_address_and_says_what_changed(
+    change, says, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        emails.send_two_factor_changed_notice(user, change)
+    [message] = mail.outbox
+    assert message.to == [user.email]
+    assert message.subject == "Two-factor authentication changed on your account"
+    assert "token=" not in message.body
+    assert says in message.body
+    assert user.email in _html(message)
+    assert OutboxMessage.objects.get().status == "delivered"
+
+
+def test_two_factor_notice_is_skipped_for_a_deleted_account(
+    django_capture_on_commit_callbacks,
+):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        emails.send_two_factor_changed_notice(user, emails.TwoFactorChange.DISABLED)
+        user.delete()
+    assert mail.outbox == []
+
+
 def test_password_reset_email_goes_to_the_account_address(
     django_capture_on_commit_callbacks,
 ):
@@ -243,6 +276,7 @@ def test_outbox_payloads_hold_only_ids_and_plain_strings(
             SecurityEventKind.NEW_DEVICE_LOGIN, user_id=user.pk, meta=RequestMeta()
         )
         emails.send_new_sign_in_notice(user, event)
+        emails.send_two_factor_changed_notice(user, emails.TwoFactorChange.ENABLED)
     rows = list(OutboxMessage.objects.order_by("pk"))
     assert [row.kind for row in rows] == [kind.value for kind in emails.Kind]
     assert len(mail.outbox) == len(rows)

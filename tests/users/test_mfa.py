@@ -15,7 +15,14 @@ from tests.links import token_from_last_mail
 from tests.mfa import META, code_for, enrol
 from users import secret_box, selectors, services
 from users.errors import ErrorCode, ServiceError
-from users.models import MfaChallenge, RecoveryCode, Session, TOTPDevice
+from users.models import (
+    MfaChallenge,
+    RecoveryCode,
+    SecurityEvent,
+    SecurityEventKind,
+    Session,
+    TOTPDevice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -559,3 +566,106 @@ def test_a_lost_key_is_a_clear_error_not_a_wrong_code(user, clock, settings):
 
     with pytest.raises(secret_box.SecretUnreadable):
         _ = TOTPDevice.objects.get(user=user).bin_key
+
+
+# --- Turning TOTP on ends the password-only sessions; every change is mailed ------
+
+
+def test_confirming_totp_ends_every_other_session_but_the_callers(user, clock):
+    mine = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=META)
+    other = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=META)
+    enrol(user, keep=mine.session)
+    assert services.authenticate(token=mine.access).session == mine.session
+    refused = fails(services.authenticate, token=other.access)
+    assert refused.code == ErrorCode.TOKEN_INVALID
+    assert fails(services.refresh, refresh_token=other.refresh, meta=META).code in {
+        ErrorCode.TOKEN_INVALID,
+        ErrorCode.TOKEN_REUSED,
+    }
+    [live] = selectors.active_sessions(user=user)
+    assert live == mine.session
+
+
+def test_confirming_totp_records_the_other_sessions_revoked(user, clock):
+    mine = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=META)
+    services.login(email=user.email, password=DEFAULT_PASSWORD, meta=META)
+    enrol(user, keep=mine.session)
+    kinds = list(
+        SecurityEvent.objects.filter(user=user)
+        .order_by("id")
+        .values_list("kind", "session_id")
+    )
+    assert kinds[-2:] == [
+        (SecurityEventKind.MFA_ENABLED, None),
+        (SecurityEventKind.OTHER_SESSIONS_REVOKED, mine.session.pk),
+    ]
+
+
+def test_confirming_totp_with_no_other_session_records_no_revocation(user, clock):
+    mine = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=META)
+    enrol(user, keep=mine.session)
+    kinds = SecurityEvent.objects.filter(user=user).values_list("kind", flat=True)
+    assert SecurityEventKind.OTHER_SESSIONS_REVOKED not in kinds
+
+
+def test_a_wrong_confirmation_code_ends_no_session(user, clock):
+    other = services.login(email=user.email, password=DEFAULT_PASSWORD, meta=META)
+    services.setup_totp(user=user, meta=META)
+    fails(services.confirm_totp, user=user, code="000000", meta=META)
+    assert services.authenticate(token=other.access).user == user
+
+
+def _notices() -> list[str]:
+    return [
+        m.body
+        for m in mail.outbox
+        if m.subject == "Two-factor authentication changed on your account"
+    ]
+
+
+def test_turning_totp_on_emails_the_account(user, clock, committed):
+    with committed():
+        enrol(user)
+    [notice] = _notices()
+    assert "turned on" in notice
+    assert mail.outbox[-1].to == [user.email]
+
+
+def test_turning_totp_off_emails_the_account(user, clock, committed):
+    enrol(user)
+    clock.shift(30)
+    with committed():
+        services.disable_totp(
+            user=user, password=DEFAULT_PASSWORD, code=code_for(user), meta=META
+        )
+    [notice] = _notices()
+    assert "turned off" in notice
+
+
+def test_regenerating_recovery_codes_emails_the_account(user, clock, committed):
+    enrol(user)
+    with committed():
+        services.regenerate_recovery_codes(
+            user=user, password=DEFAULT_PASSWORD, meta=META
+        )
+    [notice] = _notices()
+    assert "New recovery codes" in notice
+
+
+def test_a_refused_change_emails_nothing(user, clock, committed):
+    enrol(user)
+    with committed():
+        fails(
+            services.regenerate_recovery_codes,
+            user=user,
+            password="wrong-password",
+            meta=META,
+        )
+        fails(
+            services.disable_totp,
+            user=user,
+            password=DEFAULT_PASSWORD,
+            code="000000",
+            meta=META,
+        )
+    assert _notices() == []

@@ -15,9 +15,9 @@ from users import emails, events, mfa, ratelimits
 from users.errors import ErrorCode, ServiceError
 from users.meta import RequestMeta
 from users.mfa import TotpSetup
-from users.models import User
+from users.models import Session, User
 from users.passwords import check_password
-from users.services.sessions import complete_login
+from users.services.sessions import complete_login, end_sessions_except
 from users.tokens import TokenPair
 
 
@@ -42,10 +42,21 @@ def setup_totp(*, user: User, meta: RequestMeta) -> TotpSetup:
     return mfa.setup_payload(device, user)
 
 
-def confirm_totp(*, user: User, code: str, meta: RequestMeta) -> list[str]:
+def confirm_totp(
+    *,
+    user: User,
+    code: str,
+    meta: RequestMeta,
+    current_session: Session | None = None,
+) -> list[str]:
     """Turn MFA on with a first valid code; return the 10 recovery codes.
 
-    The codes are shown this once: only their hashes are kept.
+    The codes are shown this once: only their hashes are kept. Every other
+    session of the account ends (``OTHER_SESSIONS_REVOKED``): each was opened
+    with the password alone, and a password is what someone may have stolen
+    before the owner turned TOTP on. ``current_session``, the caller's, stays:
+    it has just proved the second factor, and the contract answers the codes,
+    not a new pair. The account's address gets a notice.
     """
     ratelimits.enforce("mfa_confirm", meta=meta, subject=str(user.pk))
     failure: ServiceError | None = None
@@ -70,6 +81,14 @@ def confirm_totp(*, user: User, code: str, meta: RequestMeta) -> list[str]:
             user.mfa_enabled = True
             codes = mfa.new_recovery_codes(user)
             events.record(events.Kind.MFA_ENABLED, user_id=user.pk, meta=meta)
+            if end_sessions_except(user=user, keep=current_session):
+                events.record(
+                    events.Kind.OTHER_SESSIONS_REVOKED,
+                    user_id=user.pk,
+                    meta=meta,
+                    session_id=current_session.pk if current_session else None,
+                )
+            emails.send_two_factor_changed_notice(user, emails.TwoFactorChange.ENABLED)
     if failure is not None:
         raise failure
     return codes
@@ -94,7 +113,10 @@ def _check_pending_code(device, code: object) -> None:
 
 
 def disable_totp(*, user: User, password: str, code: str, meta: RequestMeta) -> None:
-    """Turn MFA off: needs the password and a current code (or a recovery code)."""
+    """Turn MFA off: needs the password and a current code (or a recovery code).
+
+    The account's address gets a notice: from now on a password alone logs in.
+    """
     ratelimits.enforce("mfa_disable", meta=meta, subject=str(user.pk))
     _require_enabled(user)
     _require_password(user, password)
@@ -106,12 +128,17 @@ def disable_totp(*, user: User, password: str, code: str, meta: RequestMeta) -> 
             events.record(events.Kind.RECOVERY_CODE_USED, user_id=user.pk, meta=meta)
             emails.send_recovery_code_used_notice(user, 0)
         events.record(events.Kind.MFA_DISABLED, user_id=user.pk, meta=meta)
+        emails.send_two_factor_changed_notice(user, emails.TwoFactorChange.DISABLED)
 
 
 def regenerate_recovery_codes(
     *, user: User, password: str, meta: RequestMeta
 ) -> list[str]:
-    """Replace the recovery codes (the old ones stop working); needs the password."""
+    """Replace the recovery codes (the old ones stop working); needs the password.
+
+    The account's address gets a notice: new codes in other hands would outlive
+    a password reset.
+    """
     ratelimits.enforce("mfa_recovery_codes", meta=meta, subject=str(user.pk))
     _require_enabled(user)
     _require_password(user, password)
@@ -119,6 +146,9 @@ def regenerate_recovery_codes(
         codes = mfa.new_recovery_codes(user)
         events.record(
             events.Kind.RECOVERY_CODES_REGENERATED, user_id=user.pk, meta=meta
+        )
+        emails.send_two_factor_changed_notice(
+            user, emails.TwoFactorChange.RECOVERY_CODES_REGENERATED
         )
     return codes
 
