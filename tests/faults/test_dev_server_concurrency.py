@@ -74,11 +74,11 @@ def test_concurrent_refreshes_of_one_token_give_no_5xx(dev_server):
             dev_server, "/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}
         ),
     )
-    statuses = sorted(status for status, _ in answers)
-    assert all(status < 500 for status in statuses), answers
-    # Rotation: one refresh wins; the others present a token already used.
-    assert statuses.count(200) >= 1
-    assert set(statuses) <= {200, 401}, answers
+    statuses = [status for status, _ in answers]
+    # Racing tabs within REFRESH_TOKEN_REUSE_INTERVAL: one refresh rotates,
+    # the others get that same current pair, so every tab goes on with one chain.
+    assert statuses == [200] * CONCURRENCY, answers
+    assert len({body["refresh"] for _, body in answers}) == 1, answers
 
 
 def test_concurrent_profile_edits_give_no_5xx(dev_server):
