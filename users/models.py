@@ -20,6 +20,7 @@ from users.email_address import (
     canonical_email,
     canonical_email_or_none,
 )
+from users.search_text import fold
 
 
 def normalize_email(email: str) -> str:
@@ -62,6 +63,34 @@ class CanonicalEmailField(models.EmailField):
         if value:
             value = canonical_email(value)
             setattr(model_instance, self.attname, value)
+        return value
+
+
+class FoldedTextField(models.TextField):
+    """A search column holding ``users.search_text.fold`` of another field.
+
+    ``pre_save`` writes it from ``source`` on every ``save()`` and
+    ``bulk_create()``; ``User.save`` adds it to ``update_fields`` whenever the
+    source is there. So a plain ``contains`` on it with a folded term matches
+    the same rows on SQLite and PostgreSQL, whose own case folding differ.
+    ``QuerySet.update()`` of the source skips it (nothing in the project does).
+    """
+
+    def __init__(self, *args, source: str = "", **kwargs):
+        self.source = source
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = fold(getattr(model_instance, self.source) or "")
+        setattr(model_instance, self.attname, value)
         return value
 
 
@@ -116,6 +145,8 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     # index is case-insensitive and look-alike-proof on every database.
     email = CanonicalEmailField("email address", max_length=254, unique=True)
     name = models.CharField(max_length=150, blank=True)
+    # What staff search compares (users.search_text): the name, case-folded.
+    name_folded = FoldedTextField(source="name")
     bio = models.TextField(max_length=2000, blank=True)
     location = models.CharField(max_length=120, blank=True)
     avatar = models.ImageField(upload_to="avatars/", blank=True)
@@ -192,6 +223,8 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         ended: both directions bump ``token_version`` and revoke the sessions.
         """
         written = kwargs.get("update_fields")
+        if written is not None and "name" in written and "name_folded" not in written:
+            written = kwargs["update_fields"] = [*written, "name_folded"]
         changed = self._credentials_changed(written)
         super().save(*args, **kwargs)
         if changed:

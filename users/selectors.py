@@ -11,6 +11,7 @@ from users.email_address import email_search_fragment
 from users.errors import ErrorCode, ServiceError
 from users.global_ids import USER_TYPE
 from users.models import SecurityEvent, Session, User
+from users.search_text import fold
 from users.staff import is_staff_member, require_staff, require_staff_for_account
 from users.validation import clean_text
 
@@ -62,7 +63,8 @@ def search_users(
             field="search",
         )
     if term:
-        matches = Q(name__icontains=term)
+        # Folded in Python, not by the database: the same matches everywhere.
+        matches = Q(name_folded__contains=fold(term))
         fragment = email_search_fragment(term)
         if fragment:
             # The column is canonical (lower-case ASCII): a plain contains.

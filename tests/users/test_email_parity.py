@@ -7,17 +7,10 @@ under the dev settings runs it in a subprocess. Both must give the documented
 answer, spelling by spelling, and store the same three canonical addresses.
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from tests.sqlite_run import result_on_fresh_sqlite
 from tests.users import email_parity
-
-ROOT = Path(__file__).resolve().parents[2]
 
 INVALID = {
     "rest register": [400, [["EMAIL_INVALID", "email"]]],
@@ -70,29 +63,10 @@ def test_every_spelling_gets_its_documented_answer_on_postgresql():
 
 
 def test_sqlite_gives_the_same_answers(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="core.settings.dev",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'parity.sqlite3'}",
-        EMAIL_URL="dummymail://",
+    vendor, result = _without_vendor(
+        result_on_fresh_sqlite(
+            "tests.users.email_parity", email_parity.MARKER, tmp_path
+        )
     )
-    run = subprocess.run(
-        [sys.executable, "-m", "tests.users.email_parity"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-4000:]
-    (line,) = [
-        line for line in run.stdout.splitlines() if line.startswith(email_parity.MARKER)
-    ]
-    vendor, result = _without_vendor(json.loads(line[len(email_parity.MARKER) :]))
     assert vendor == "sqlite"
     assert result == _expected()
