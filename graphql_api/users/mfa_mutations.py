@@ -5,7 +5,7 @@ from __future__ import annotations
 import graphene
 from graphene.types.generic import GenericScalar
 
-from core.client_ip import request_meta
+from graphql_api.auth import caller_meta
 from graphql_api.users.mutations import BaseMutation, OkPayload
 from users import services
 
@@ -29,7 +29,7 @@ class SetupTotp(BaseMutation):
 
     @classmethod
     def perform(cls, info, caller):
-        setup = services.setup_totp(user=caller.user, meta=request_meta(info.context))
+        setup = services.setup_totp(user=caller.user, meta=caller_meta(info))
         return cls(
             secret=setup.secret,
             otpauth_uri=setup.otpauth_uri,
@@ -63,7 +63,7 @@ class ConfirmTotp(RecoveryCodesPayload):
         codes = services.confirm_totp(
             user=caller.user,
             code=code,
-            meta=request_meta(info.context),
+            meta=caller_meta(info),
             current_session=caller.session,
         )
         return cls(recovery_codes=codes, errors=[])
@@ -84,7 +84,7 @@ class DisableTotp(OkPayload):
             user=caller.user,
             password=password,
             code=code,
-            meta=request_meta(info.context),
+            meta=caller_meta(info),
         )
         return cls(ok=True, errors=[])
 
@@ -98,7 +98,7 @@ class RegenerateRecoveryCodes(RecoveryCodesPayload):
     @classmethod
     def perform(cls, info, caller, *, password):
         codes = services.regenerate_recovery_codes(
-            user=caller.user, password=password, meta=request_meta(info.context)
+            user=caller.user, password=password, meta=caller_meta(info)
         )
         return cls(recovery_codes=codes, errors=[])
 
@@ -131,7 +131,7 @@ class VerifyMfa(BaseMutation):
     @classmethod
     def perform(cls, info, caller, *, mfa_token, code):
         pair = services.verify_mfa(
-            mfa_token=mfa_token, code=code, meta=request_meta(info.context)
+            mfa_token=mfa_token, code=code, meta=caller_meta(info)
         )
         return cls(
             token=pair.access,

@@ -8,7 +8,7 @@ from django.core import mail
 from tests.factories import DEFAULT_PASSWORD, StaffFactory
 from tests.graphql.client import GraphQLClient, login
 from tests.mfa import code_for, enrol
-from users.models import MfaChallenge
+from users.models import MfaChallenge, SecurityEvent, SecurityEventKind
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +234,30 @@ def test_disabling_and_regenerating_over_graphql_email_the_account(
     notices = [m.body for m in mail.outbox if m.subject == NOTICE]
     assert ["New recovery codes" in n for n in notices] == [True, False]
     assert "turned off" in notices[1]
+
+
+def test_second_factor_events_over_graphql_name_the_callers_session(
+    auth_gql, pair, user, clock
+):
+    """As over REST: the activity feed says which session turned TOTP on or off."""
+    auth_gql(SETUP)
+    auth_gql(CONFIRM, {"code": code_for(user)})
+    auth_gql(REGENERATE, {"password": DEFAULT_PASSWORD})
+    clock.shift(30)
+    auth_gql(DISABLE, {"password": DEFAULT_PASSWORD, "code": code_for(user)})
+
+    recorded = dict(
+        SecurityEvent.objects.filter(
+            user=user,
+            kind__in=[
+                SecurityEventKind.MFA_ENABLED,
+                SecurityEventKind.RECOVERY_CODES_REGENERATED,
+                SecurityEventKind.MFA_DISABLED,
+            ],
+        ).values_list("kind", "session_id")
+    )
+    assert recorded == {
+        SecurityEventKind.MFA_ENABLED: pair.session.pk,
+        SecurityEventKind.RECOVERY_CODES_REGENERATED: pair.session.pk,
+        SecurityEventKind.MFA_DISABLED: pair.session.pk,
+    }
