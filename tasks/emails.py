@@ -105,6 +105,27 @@ def _send(
     return True
 
 
+def _alert_account(
+    kind: str, user_id: int, *, message_id: str | None, **context: Any
+) -> bool:
+    """Send a link-free alert to the address the account has now.
+
+    The alerts (password changed, recovery code used, second factor changed)
+    differ only in their template and a few context values; each is skipped
+    when the account is gone.
+    """
+    user = _load(user_id)
+    if user is None:
+        return _skip(kind, user_id, "no user")
+    return _send(
+        kind,
+        to=user.email,
+        user_id=user_id,
+        message_id=message_id,
+        context={"user": user, **context},
+    )
+
+
 @sender(Kind.VERIFY_EMAIL)
 def send_verification_email(
     user_id: int, email: str, *, message_id: str | None = None
@@ -177,17 +198,7 @@ def send_password_changed_notice(
     user_id: int, *, message_id: str | None = None
 ) -> bool:
     """Tell the account's address that its password changed (an alert, no link)."""
-    kind = Kind.PASSWORD_CHANGED
-    user = _load(user_id)
-    if user is None:
-        return _skip(kind, user_id, "no user")
-    return _send(
-        kind,
-        to=user.email,
-        user_id=user_id,
-        message_id=message_id,
-        context={"user": user},
-    )
+    return _alert_account(Kind.PASSWORD_CHANGED, user_id, message_id=message_id)
 
 
 @sender(Kind.PASSWORD_RESET)
@@ -240,16 +251,8 @@ def send_recovery_code_used_notice(
     A recovery code stands in for the authenticator app: if the owner did not
     use it, someone holds their password and one of their printed codes.
     """
-    kind = Kind.RECOVERY_CODE_USED
-    user = _load(user_id)
-    if user is None:
-        return _skip(kind, user_id, "no user")
-    return _send(
-        kind,
-        to=user.email,
-        user_id=user_id,
-        message_id=message_id,
-        context={"user": user, "remaining": remaining},
+    return _alert_account(
+        Kind.RECOVERY_CODE_USED, user_id, message_id=message_id, remaining=remaining
     )
 
 
@@ -299,14 +302,6 @@ def send_two_factor_changed_notice(
     ``change`` (``users.emails.TwoFactorChange``) says which: TOTP turned on, off,
     or the recovery codes replaced. Sent to the address the account has now.
     """
-    kind = Kind.TWO_FACTOR_CHANGED
-    user = _load(user_id)
-    if user is None:
-        return _skip(kind, user_id, "no user")
-    return _send(
-        kind,
-        to=user.email,
-        user_id=user_id,
-        message_id=message_id,
-        context={"user": user, "change": change},
+    return _alert_account(
+        Kind.TWO_FACTOR_CHANGED, user_id, message_id=message_id, change=change
     )
