@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.rest.utils import login
-from tests.services.live import AppServer, database_url
+from tests.services.live import AppServer, database_url, production_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,23 +36,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def server(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         name = connection.settings_dict["NAME"]
-    app = AppServer(
-        env={
-            "DJANGO_SETTINGS_MODULE": "core.settings.production",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": database_url(name),
-            "SECURE_SSL_REDIRECT": "false",
+    app = production_app(name, workers=2)
+    app.env.update(
+        {
             "MFA_REQUIRED_FOR_STAFF": "false",
-            "LOG_LEVEL": "WARNING",
-            "GUNICORN_ACCESS_LOG": "",
             # Counted (a Redis call per request) but never reached, whatever
             # other tests spent from 127.0.0.1 in the same minute.
             "RATE_LIMITS": json.dumps(
                 {"general": ["100000000/m user", "100000000/m ip"]}
             ),
-        },
-        workers=2,
+        }
     )
     # Whatever the caller's shell says, the config's own default is under test.
     os.environ.pop("GUNICORN_PRELOAD", None)

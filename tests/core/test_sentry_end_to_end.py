@@ -19,10 +19,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
-from tests.services.live import AppServer, database_url
+from tests.services.live import AppServer, production_app
 from tests.services.sentry import Envelope, FakeSentry
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,23 +49,16 @@ def sentry() -> Iterator[FakeSentry]:
 def server(django_db_setup, django_db_blocker, sentry) -> Iterator[AppServer]:
     with django_db_blocker.unblock():
         name = connection.settings_dict["NAME"]
-    app = AppServer(
-        env={
-            "DJANGO_SETTINGS_MODULE": "core.settings.production",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": database_url(name),
-            "SECURE_SSL_REDIRECT": "false",
-            "LOG_LEVEL": "WARNING",
-            "GUNICORN_ACCESS_LOG": "",
+    app = production_app(name, workers=1)
+    app.env.update(
+        {
             "SENTRY_DSN": sentry.dsn,
             "SENTRY_ENVIRONMENT": "test",
             # Transactions too: they carry the request and must be as clean.
             "SENTRY_TRACES_SAMPLE_RATE": "1.0",
             # The admin form test logs a staff member in with a password only.
             "MFA_REQUIRED_FOR_STAFF": "false",
-        },
-        workers=1,
+        }
     )
     app.start()
     try:
