@@ -62,10 +62,6 @@ def mask_email(email: str) -> str:
     return f"{local[0]}***@{domain}"
 
 
-def _same(a: str, b: str) -> bool:
-    return same_address(a, b)
-
-
 def _load(user_id: int) -> User | None:
     return User.objects.filter(pk=user_id).first()
 
@@ -140,8 +136,8 @@ def send_verification_email(
     user = _load(user_id)
     if user is None or not user.is_active:
         return _skip(kind, user_id, "no active user")
-    is_pending = bool(user.pending_email) and _same(email, user.pending_email)
-    is_current = _same(email, user.email) and not user.email_verified
+    is_pending = bool(user.pending_email) and same_address(email, user.pending_email)
+    is_current = same_address(email, user.email) and not user.email_verified
     if not (is_pending or is_current):
         return _skip(kind, user_id, "address no longer awaits verification")
     token = make_verification_token(user, email)
